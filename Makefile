@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Entry point.  `make run` boots the demo, `make check` runs every test.
+# QEMU_SRC=/path/to/qemu applies the series to your own QEMU tree instead of
+# Debian's qemu 10.2.2 source package.
+
+SHELL := /bin/bash
+export QEMU_SRC
+
+.PHONY: all deps qemu firmware guest run check bench series clean distclean help
+
+all: qemu firmware guest
+
+help:
+	@echo "make            build QEMU with the series applied, its firmware and the guest"
+	@echo "make run        boot the guest on the default CXL topology (ARGS=shell: stay in a shell)"
+	@echo "make check      build if needed, then run all tests"
+	@echo "make deps       install the build dependencies from Debian (root)"
+	@echo "make clean      remove build results, keep downloads and the pristine source"
+	@echo "make distclean  remove build/ entirely"
+
+deps:
+	@scripts/deps.sh
+
+qemu: deps
+	@scripts/qemu.sh
+
+firmware: qemu
+	@scripts/firmware.sh
+
+guest: deps
+	@scripts/guest.sh
+
+run: all
+	@scripts/run.sh $(ARGS)
+
+check: all
+	@scripts/check.sh
+
+bench:
+	@echo "make bench: not implemented yet (benchmarks come with the end-to-end issue)"
+
+series:
+	@echo "make series: not implemented yet (the upstream-series issue exports patches/ + overlay as git format-patch)"
+
+clean:
+	rm -rf build/qemu build/qemu-user build/guest build/kernel/obj build/tests
+
+distclean:
+	rm -rf build

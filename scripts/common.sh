@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Shared settings for the scripts in this directory; source it, do not run it.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+DL=$BUILD/dl                        # downloaded Debian packages
+GUEST=$BUILD/guest                  # bzImage, initramfs
+# QEMU base: Debian's source package unless QEMU_SRC names a user's tree.
+QEMU_DEB_VERSION=${QEMU_DEB_VERSION:-1:10.2.2+ds-1}
+if [ -n "${QEMU_SRC:-}" ]; then
+    PRISTINE=$(cd "$QEMU_SRC" && pwd)
+    WORK=$BUILD/qemu-user
+else
+    PRISTINE=$BUILD/qemu-pristine
+    WORK=$BUILD/qemu
+fi
+QBUILD=$WORK/build                  # QEMU's build directory
+QEMU=$QBUILD/qemu-system-x86_64
+# Debian's python, not whatever python3 comes first in PATH: meson and
+# pycotap are Debian packages.
+PYTHON=/usr/bin/python3
+JOBS=${JOBS:-$(nproc)}
+
+# Say what a long step is doing, with a prefix naming the script.
+say() { echo "[$(basename "$0" .sh)] $*"; }
+die() { echo "[$(basename "$0" .sh)] error: $*" >&2; exit 1; }
+
+# run_logged LOG CMD...: run CMD with its output in LOG; on failure show the
+# tail of LOG and fail.
+run_logged() {
+    local log=$1
+    shift
+    if ! "$@" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        die "'$*' failed; full log: $log"
+    fi
+}
