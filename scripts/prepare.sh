@@ -7,7 +7,7 @@
 # in patches/.  Only files whose content changes are rewritten, so a build
 # in WORK recompiles only what an edit touched.
 #
-#  1. rsync PRISTINE -> WORK (quick check), leaving out the files that the
+#  1. rsync PRISTINE -> WORK (by content), leaving out the files that the
 #     overlay and the patches own (listed in the manifest);
 #  2. build those owned files in a scratch tree: pristine copies of the files
 #     the patches touch + the overlay files, then `quilt push -a`;
@@ -79,10 +79,12 @@ fi
 
 owned=$( (cd "$stage" && find . -type f | sed 's|^\./||') | sort)
 
-# 1. Everything else from pristine; owned files are left alone here.
+# 1. Everything else from pristine; owned files are left alone here.  By
+# content (-c), and without copying modification times (no -t): a file put
+# back to pristine must look newer than its object file to ninja.
 excl=$(mktemp)
 printf '/%s\n' $owned > "$excl"
-rsync -a --delete --exclude=/.git --exclude=/build --exclude=/.cxl-mctp-overlay-files \
+rsync -rlpD --checksum --delete --exclude=/.git --exclude=/build --exclude=/.cxl-mctp-overlay-files \
       --exclude-from="$excl" "$pristine/" "$work/"
 rm -f "$excl"
 

@@ -72,6 +72,7 @@ prep
 check "editing a patch rewrites only the file it patches" \
       test "$(changed_since "$tmp/marker")" = "hw/usb/meson.build "
 
+marker
 echo 'int user_edit;' > "$work/docs/index.rst"
 touch -d '2000-01-01' "$work/docs/index.rst"
 rm "$repo/hw/usb/dev-new.c"
@@ -80,6 +81,8 @@ prep
 check "a file dropped from the overlay leaves the work tree" test ! -e "$work/hw/usb/dev-new.c"
 check "a file no longer patched is back to pristine" cmp -s "$pristine/hw/usb/meson.build" "$work/hw/usb/meson.build"
 check "a stray edit in the work tree is undone" cmp -s "$pristine/docs/index.rst" "$work/docs/index.rst"
+check "files put back to pristine look newer to the build" \
+      test "$(changed_since "$tmp/marker")" = "docs/index.rst hw/usb/meson.build "
 
 mkpatch 0002-stale.patch hw/usb/dev-old.c whatever
 echo 0002-stale.patch > "$repo/patches/series"
