@@ -9,6 +9,10 @@ GUEST=$BUILD/guest                  # bzImage, initramfs
 # QEMU base: Debian's source package unless QEMU_SRC names a user's tree.
 QEMU_DEB_VERSION=${QEMU_DEB_VERSION:-1:10.2.2+ds-1}
 if [ -n "${QEMU_SRC:-}" ]; then
+    if [ ! -d "$QEMU_SRC" ]; then
+        echo "QEMU_SRC=$QEMU_SRC: no such directory" >&2
+        exit 1
+    fi
     PRISTINE=$(cd "$QEMU_SRC" && pwd)
     WORK=$BUILD/qemu-user
 else

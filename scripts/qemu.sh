@@ -31,7 +31,7 @@ fetch_debian_source() {
     [ "$got" = "$want" ] || say "NOTE: using qemu=$got instead of $want, which is gone from the mirror"
     say "unpacking with Debian's patches applied..."
     rm -rf "$PRISTINE"
-    run_logged "$DL/dpkg-source.log" dpkg-source -x "$DL"/qemu_*.dsc "$PRISTINE"
+    run_logged "$DL/dpkg-source.log" dpkg-source --no-copy -x "$DL"/qemu_*.dsc "$PRISTINE"
     echo "$got" > "$PRISTINE/.cxl-mctp-unpacked"
 }
 
