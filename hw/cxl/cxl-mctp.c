@@ -1,0 +1,133 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * CXL FM-API (DMTF DSP0234) and CXL CCI (DMTF DSP0281) messages over MCTP,
+ * dispatched into the CCI of a CXL switch upstream port or type 3 device.
+ *
+ * CXL r3.2 7.6.3 "CCI Message Format": a 12-byte header (category, tag,
+ * opcode, 21-bit payload length and BO bit, return code, vendor status)
+ * follows the MCTP message type byte.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/log.h"
+#include "qapi/error.h"
+#include "hw/cxl/cxl.h"
+#include "hw/cxl/cxl_mctp.h"
+#include "hw/pci-bridge/cxl_upstream_port.h"
+#include "trace.h"
+
+const MCTPMessageTypeInfo cxl_mctp_message_types[] = {
+    {   /* DSP0234 1.0 */
+        .type = MCTP_MESSAGE_TYPE_CXL_FMAPI,
+        .num_versions = 1,
+        .versions = { { 0xf1, 0xf0, 0xff, 0x00 } },
+    }, {/* DSP0281 1.0 */
+        .type = MCTP_MESSAGE_TYPE_CXL_CCI,
+        .num_versions = 1,
+        .versions = { { 0xf1, 0xf0, 0xff, 0x00 } },
+    },
+};
+QEMU_BUILD_BUG_ON(ARRAY_SIZE(cxl_mctp_message_types) !=
+                  CXL_MCTP_NUM_MESSAGE_TYPES);
+
+bool cxl_mctp_cci_init(CXLCCI *cci, DeviceState *target, DeviceState *intf,
+                       Error **errp)
+{
+    if (object_dynamic_cast(OBJECT(target), TYPE_CXL_USP)) {
+        cxl_initialize_usp_mctpcci(cci, target, intf,
+                                   CXL_MCTP_DEFAULT_PAYLOAD);
+    } else if (object_dynamic_cast(OBJECT(target), TYPE_CXL_TYPE3)) {
+        cxl_initialize_t3_fm_owned_ld_mctpcci(cci, target, intf,
+                                              CXL_MCTP_DEFAULT_PAYLOAD);
+    } else {
+        error_setg(errp, "target '%s' is a %s: it must be a %s (switch "
+                   "upstream port) or a %s device",
+                   target->id ?: object_get_canonical_path(OBJECT(target)),
+                   object_get_typename(OBJECT(target)), TYPE_CXL_USP,
+                   TYPE_CXL_TYPE3);
+        return false;
+    }
+    return true;
+}
+
+void cxl_mctp_cci_reset(CXLCCI *cci)
+{
+    cci->payload_max = CXL_MCTP_DEFAULT_PAYLOAD;
+}
+
+void cxl_mctp_cci_cleanup(CXLCCI *cci)
+{
+    if (cci->initialized) {
+        cxl_destroy_cci(cci);
+    }
+}
+
+static bool cxl_mctp_set_is_fmapi(uint8_t set)
+{
+    return set >= CXL_MCTP_FMAPI_SET_FIRST && set <= CXL_MCTP_FMAPI_SET_LAST;
+}
+
+size_t cxl_mctp_handle_message(CXLCCI *cci, uint8_t *msg, size_t len,
+                               uint8_t *rsp, size_t rsp_size)
+{
+    uint8_t type = msg[0] & MCTP_MESSAGE_TYPE_MASK;
+    CXLCCIMessage *req, *out;
+    size_t pl_len, len_out = 0;
+    bool bg_started = false;
+    int rc;
+
+    assert(rsp_size >= CXL_MCTP_MAX_RESPONSE_SIZE);
+
+    if (len < 1 + sizeof(CXLCCIMessage)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "cxl-mctp: %zu-byte message is "
+                      "shorter than the CCI message header\n", len);
+        trace_cxl_mctp_drop(type, "shorter than the CCI message header");
+        return 0;
+    }
+    req = (CXLCCIMessage *)(msg + 1);
+    if ((req->category & 0xf) != CXL_CCI_CAT_REQ) {
+        trace_cxl_mctp_drop(type, "not a request");
+        return 0;
+    }
+    pl_len = (req->pl_length[0] | req->pl_length[1] << 8 |
+              req->pl_length[2] << 16) & CXL_MCTP_PL_LENGTH_MASK;
+    trace_cxl_mctp_request(type, req->tag, req->command_set, req->command,
+                           pl_len);
+
+    if (pl_len != len - 1 - sizeof(*req)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "cxl-mctp: opcode %02x%02xh payload "
+                      "length %zu, but %zu bytes follow the header\n",
+                      req->command_set, req->command, pl_len,
+                      len - 1 - sizeof(*req));
+        rc = CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    } else if (pl_len > CXL_MAILBOX_MAX_PAYLOAD_SIZE) {
+        rc = CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    } else if (cxl_mctp_set_is_fmapi(req->command_set) !=
+               (type == MCTP_MESSAGE_TYPE_CXL_FMAPI)) {
+        /* FM-API commands only over DSP0234, all others only over DSP0281 */
+        qemu_log_mask(LOG_GUEST_ERROR, "cxl-mctp: opcode %02x%02xh sent over "
+                      "MCTP message type 0x%02x\n", req->command_set,
+                      req->command, type);
+        rc = CXL_MBOX_UNSUPPORTED;
+    } else {
+        rc = cxl_process_cci_message(cci, req->command_set, req->command,
+                                     pl_len, req->payload, &len_out,
+                                     rsp + 1 + sizeof(*out), &bg_started);
+    }
+
+    rsp[0] = type;
+    out = (CXLCCIMessage *)(rsp + 1);
+    out->category = CXL_CCI_CAT_RSP;
+    out->tag = req->tag;
+    out->resv1 = 0;
+    out->command = req->command;
+    out->command_set = req->command_set;
+    st24_le_p(out->pl_length, len_out | (bg_started ? CXL_MCTP_BO : 0));
+    stw_le_p(&out->rc, rc);
+    stw_le_p(&out->vendor_specific, 0);
+    trace_cxl_mctp_response(type, req->tag, rc, len_out, bg_started);
+
+    return 1 + sizeof(*out) + len_out;
+}
