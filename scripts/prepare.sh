@@ -82,10 +82,14 @@ owned=$( (cd "$stage" && find . -type f | sed 's|^\./||') | sort)
 # 1. Everything else from pristine; owned files are left alone here.  By
 # content (-c), and without copying modification times (no -t): a file put
 # back to pristine must look newer than its object file to ninja.
+# Owned files are excluded, their directories protected from --delete.
 excl=$(mktemp)
-printf '/%s\n' $owned > "$excl"
+{
+    printf -- '- /%s\n' $owned
+    printf '%s\n' $owned | sed -n 's|/[^/]*$||p' | sort -u | sed 's|.*|P /&/|'
+} > "$excl"
 rsync -rlpD --checksum --delete --exclude=/.git --exclude=/build --exclude=/.cxl-mctp-overlay-files \
-      --exclude-from="$excl" "$pristine/" "$work/"
+      --filter="merge $excl" "$pristine/" "$work/"
 rm -f "$excl"
 
 # 3. Owned files, only where their content changed.

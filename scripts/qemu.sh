@@ -58,6 +58,11 @@ else
     say "base: Debian qemu $(cat "$PRISTINE/.cxl-mctp-unpacked")"
 fi
 
+# One prepare+build at a time on a work tree (ninja does not lock).
+mkdir -p "$BUILD"
+exec 9>"$WORK.lock"
+flock 9
+
 "$REPO/scripts/prepare.sh" "$PRISTINE" "$WORK"
 
 mkdir -p "$QBUILD"
