@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# run.sh [shell]: boot the guest on the default topology (scripts/topology.sh)
+# with its console on this terminal.  The guest prints what it sees of the
+# CXL topology and the USB buses and powers off; with "shell" it leaves a
+# shell instead (Ctrl-A X quits QEMU).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+. "$REPO/scripts/topology.sh"
+
+mode=report
+case "${1:-}" in
+'') ;;
+shell) mode=shell ;;
+*) die "unknown argument '$1' (ARGS=shell leaves a guest shell)" ;;
+esac
+
+for f in "$QEMU" "$GUEST/bzImage" "$GUEST/initramfs.cpio"; do
+    [ -e "$f" ] || die "$f is missing: run make first"
+done
+
+default_topology_args
+cmd=("$QEMU" "${TOPOLOGY_ARGS[@]}"
+     -nodefaults -nographic -serial mon:stdio -no-reboot
+     -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio"
+     -append "console=ttyS0 panic=-1 quiet cxlmctp.mode=$mode")
+say "booting the guest under TCG ($(cat "$GUEST/kernel-version.txt" 2>/dev/null || echo Linux))..."
+say "${cmd[*]}"
+exec "${cmd[@]}"

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# The default emulated topology of the end-to-end tests and of `make run`.
+# Source it, then call default_topology_args: it fills the bash array
+# TOPOLOGY_ARGS with the QEMU arguments (print_topology_args prints them one
+# per line; running this file does the same).  The exported CXL_* variables
+# describe what the guest should see; tests assert against them.  Each can be
+# overridden from the environment.
+#
+#   pcie.0 -- pxb-cxl "cxl.1" (bus 12, CXL host bridge, in fixed window 0)
+#              `-- cxl-rp "root_port0"
+#                   |-- 00.0 cxl-upstream "us0" (switch upstream port)
+#                   |     |-- cxl-downstream "swport0" -- cxl-type3 "cxl-pmem0"
+#                   |     |-- cxl-downstream "swport1" -- cxl-type3 "cxl-dcd0"
+#                   |     `-- cxl-downstream "swport2" (empty)
+#                   `-- 00.1 cxl-switch-mailbox-cci "swcci0" (target us0)
+#   pcie.0 -- usb-ehci "ehci", qemu-xhci "xhci"
+
+export CXL_GUEST_MEM=${CXL_GUEST_MEM:-1G}       # guest RAM (-m)
+export CXL_FMW_SIZE=${CXL_FMW_SIZE:-4G}         # CXL fixed memory window 0
+export CXL_HB_BUS=${CXL_HB_BUS:-12}             # pxb-cxl bus_nr
+export CXL_NUM_DSPS=3                           # switch downstream ports
+export CXL_NUM_MEMDEVS=2                        # type 3 devices
+export CXL_USP_SN=${CXL_USP_SN:-0x1000}         # switch upstream port serial
+# Type 3 device with persistent memory (RAM-backed here) and a label area.
+export CXL_PMEM_ID=cxl-pmem0
+export CXL_PMEM_SN=${CXL_PMEM_SN:-0x1001}
+export CXL_PMEM_SIZE=${CXL_PMEM_SIZE:-256M}
+export CXL_LSA_SIZE=${CXL_LSA_SIZE:-1M}
+# Type 3 device with dynamic capacity only; QEMU wants each region to be a
+# multiple of 256 MiB.
+export CXL_DCD_ID=cxl-dcd0
+export CXL_DCD_SN=${CXL_DCD_SN:-0x1002}
+export CXL_DCD_SIZE=${CXL_DCD_SIZE:-512M}
+export CXL_DCD_REGIONS=${CXL_DCD_REGIONS:-2}
+export CXL_USP_ID=us0
+export CXL_SWCCI_ID=swcci0
+# USB host controllers: EHCI (one USB 2.0 root hub) and xHCI (a USB 2.0 and
+# a USB 3.x root hub).
+export USB_EHCI_ID=ehci
+export USB_XHCI_ID=xhci
+export USB_NUM_ROOT_HUBS=3
+
+default_topology_args() {
+    # shellcheck disable=SC2054 # the commas are QEMU's
+    TOPOLOGY_ARGS=(
+        -machine q35,cxl=on
+        -m "$CXL_GUEST_MEM"
+        -object "memory-backend-ram,id=cxl-pmem0-mem,share=on,size=$CXL_PMEM_SIZE"
+        -object "memory-backend-ram,id=cxl-pmem0-lsa,share=on,size=$CXL_LSA_SIZE"
+        -object "memory-backend-ram,id=cxl-dcd0-mem,share=on,size=$CXL_DCD_SIZE"
+        -device "pxb-cxl,bus_nr=$CXL_HB_BUS,bus=pcie.0,id=cxl.1"
+        -device cxl-rp,port=0,bus=cxl.1,id=root_port0,chassis=0,slot=0
+        -device "cxl-upstream,bus=root_port0,addr=0.0,multifunction=on,id=$CXL_USP_ID,sn=$CXL_USP_SN"
+        -device "cxl-switch-mailbox-cci,bus=root_port0,addr=0.1,id=$CXL_SWCCI_ID,target=$CXL_USP_ID"
+        -device "cxl-downstream,port=0,bus=$CXL_USP_ID,id=swport0,chassis=0,slot=4"
+        -device "cxl-downstream,port=1,bus=$CXL_USP_ID,id=swport1,chassis=0,slot=5"
+        -device "cxl-downstream,port=2,bus=$CXL_USP_ID,id=swport2,chassis=0,slot=6"
+        -device "cxl-type3,bus=swport0,persistent-memdev=cxl-pmem0-mem,lsa=cxl-pmem0-lsa,id=$CXL_PMEM_ID,sn=$CXL_PMEM_SN"
+        -device "cxl-type3,bus=swport1,volatile-dc-memdev=cxl-dcd0-mem,num-dc-regions=$CXL_DCD_REGIONS,id=$CXL_DCD_ID,sn=$CXL_DCD_SN"
+        -M "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=$CXL_FMW_SIZE"
+        -device "usb-ehci,bus=pcie.0,id=$USB_EHCI_ID"
+        -device "qemu-xhci,bus=pcie.0,id=$USB_XHCI_ID"
+    )
+}
+
+print_topology_args() {
+    default_topology_args
+    printf '%s\n' "${TOPOLOGY_ARGS[@]}"
+}
+
+# Run rather than sourced: print the arguments.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    set -euo pipefail
+    print_topology_args
+fi
