@@ -82,6 +82,5 @@ if ! make -C "$QBUILD" -j"$JOBS" --no-print-directory > "$QBUILD/make.log" 2>&1;
     grep -E 'error|Error|FAILED' "$QBUILD/make.log" | head -n 20 >&2
     die "QEMU build failed; full log: $QBUILD/make.log"
 fi
-grep -E '^\[[0-9]+/[0-9]+\] (Compiling|Linking)' "$QBUILD/make.log" |
-    sed -n 's/^\[[0-9]*\/\([0-9]*\)\] .*/\1/p' | tail -n1 |
-    { read -r n || n=0; say "done: $QEMU (${n} build steps)"; }
+n=$(grep -cE '^\[[0-9]+/[0-9]+\] (Compiling|Linking)' "$QBUILD/make.log" || true)
+say "done: $QEMU ($n files compiled or linked)"

@@ -7,7 +7,8 @@ set -uo pipefail
 . "$(dirname "$0")/../../scripts/common.sh"
 
 devices=(pxb-cxl cxl-rp cxl-upstream cxl-downstream cxl-type3
-         cxl-switch-mailbox-cci usb-ehci qemu-xhci piix3-usb-uhci)
+         cxl-switch-mailbox-cci usb-ehci qemu-xhci piix3-usb-uhci
+         usb-cxl-mctp)
 firmware=(bios-256k.bin linuxboot_dma.bin pvh.bin kvmvapic.bin
           vgabios-stdvga.bin efi-e1000e.rom)
 
