@@ -24,7 +24,7 @@ default_topology_args
 cmd=("$QEMU" "${TOPOLOGY_ARGS[@]}"
      -nodefaults -nographic -serial mon:stdio -no-reboot
      -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio"
-     -append "console=ttyS0 panic=-1 quiet cxlmctp.mode=$mode")
+     -append "console=ttyS0 panic=-1 quiet cxlmctp.mode=$mode cxlmctp.usbdevs=$USB_NUM_MCTP")
 say "booting the guest under TCG ($(cat "$GUEST/kernel-version.txt" 2>/dev/null || echo Linux))..."
 say "${cmd[*]}"
 exec "${cmd[@]}"

@@ -15,7 +15,8 @@
 #                   |     |-- cxl-downstream "swport1" -- cxl-type3 "cxl-dcd0"
 #                   |     `-- cxl-downstream "swport2" (empty)
 #                   `-- 00.1 cxl-switch-mailbox-cci "swcci0" (target us0)
-#   pcie.0 -- usb-ehci "ehci", qemu-xhci "xhci"
+#   pcie.0 -- usb-ehci "ehci"  -- usb-cxl-mctp "mctp-usp" (target us0)
+#   pcie.0 -- qemu-xhci "xhci" -- usb-cxl-mctp "mctp-dcd" (target cxl-dcd0)
 
 export CXL_GUEST_MEM=${CXL_GUEST_MEM:-1G}       # guest RAM (-m)
 export CXL_FMW_SIZE=${CXL_FMW_SIZE:-4G}         # CXL fixed memory window 0
@@ -41,6 +42,11 @@ export CXL_SWCCI_ID=swcci0
 export USB_EHCI_ID=ehci
 export USB_XHCI_ID=xhci
 export USB_NUM_ROOT_HUBS=3
+# MCTP endpoints (usb-cxl-mctp): the switch's behind EHCI (high speed), the
+# dynamic capacity device's behind xHCI (super speed).
+export MCTP_USP_ID=mctp-usp
+export MCTP_DCD_ID=mctp-dcd
+export USB_NUM_MCTP=2
 
 default_topology_args() {
     # shellcheck disable=SC2054 # the commas are QEMU's
@@ -62,6 +68,8 @@ default_topology_args() {
         -M "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=$CXL_FMW_SIZE"
         -device "usb-ehci,bus=pcie.0,id=$USB_EHCI_ID"
         -device "qemu-xhci,bus=pcie.0,id=$USB_XHCI_ID"
+        -device "usb-cxl-mctp,bus=$USB_EHCI_ID.0,target=$CXL_USP_ID,id=$MCTP_USP_ID"
+        -device "usb-cxl-mctp,bus=$USB_XHCI_ID.0,target=$CXL_DCD_ID,id=$MCTP_DCD_ID"
     )
 }
 

@@ -21,7 +21,7 @@ qemu=${1:-$QEMU}
 timeout_s=${BOOT_TIMEOUT:-240}
 log=$GUEST/boot-smoke.log
 
-plan=13
+plan=16
 echo "1..$plan"
 [ -x "$qemu" ] || { echo "Bail out! QEMU binary $qemu not found (build QEMU first)"; exit 1; }
 for f in bzImage initramfs.cpio; do
@@ -35,7 +35,7 @@ cmd=("$qemu" ${QEMU_FIRMWARE_DIR:+-L "$QEMU_FIRMWARE_DIR"}
      # AHCI CD-ROM otherwise.  The serial console is then given explicitly.
      -nodefaults -nographic -serial mon:stdio -no-reboot
      -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio"
-     -append "console=ttyS0 panic=-1 cxlmctp.mode=report")
+     -append "console=ttyS0 panic=-1 cxlmctp.mode=report cxlmctp.usbdevs=$USB_NUM_MCTP")
 echo "# ${cmd[*]}"
 start=$(date +%s.%N)
 timeout "$timeout_s" "${cmd[@]}" </dev/null >"$log" 2>&1
@@ -110,6 +110,15 @@ check "USB 2 and USB 3 root hubs of the xHCI controller" \
     eq "xHCI root hub speeds" "$(grep '^usb-dev usb[0-9]* .*product="xHCI Host Controller"' <<<"$report" |
                                  grep -o 'speed=[0-9]*' | sort | tr '\n' ' ')" "speed=480 speed=5000 "
 check "mctp-usb driver registered" eq mctp-usb-driver "$(awk '$1 == "mctp-usb-driver" { print $2 }' <<<"$report")" registered
+# usb-cxl-mctp: enumerated and bound by the Linux mctp-usb driver
+mctp_ifs=$(grep -c '^usb-if .* class=0x14 subclass=0x00 protocol=0x01 driver=mctp-usb' <<<"$report")
+check "$USB_NUM_MCTP MCTP interfaces (class 0x14/0/1) bound to mctp-usb" \
+    eq "mctp-usb interfaces" "$mctp_ifs" "$USB_NUM_MCTP"
+check "usb-cxl-mctp at high speed behind EHCI and super speed behind xHCI" \
+    eq "speeds" "$(grep '^usb-dev .*product="QEMU CXL MCTP"' <<<"$report" |
+                   grep -o 'speed=[0-9]*' | sort | tr '\n' ' ')" "speed=480 speed=5000 "
+check "$USB_NUM_MCTP MCTP links (type 290) with the 68-byte BTU as MTU" \
+    eq "mctp links" "$(grep -c '^net mctpusb[0-9]* type=290 mtu=68 ' <<<"$report")" "$USB_NUM_MCTP"
 check "guest reached 'GUEST: done' and QEMU exited by itself with status 0" \
     eq "done, exit status" "$(has '^GUEST: done' && echo 'done') $status" "done 0"
 
