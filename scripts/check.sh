@@ -16,6 +16,7 @@ QTESTS=(
     usb-hcd-uhci-test
     usb-hcd-ehci-test
     usb-hcd-xhci-test
+    usb-cxl-mctp-test
 )
 
 export BUILD QEMU_SRC

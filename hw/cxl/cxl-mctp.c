@@ -73,6 +73,8 @@ size_t cxl_mctp_handle_message(CXLCCI *cci, uint8_t *msg, size_t len,
                                uint8_t *rsp, size_t rsp_size)
 {
     uint8_t type = msg[0] & MCTP_MESSAGE_TYPE_MASK;
+    QEMU_ALIGNED(16) uint8_t pl_in[CXL_MAILBOX_MAX_PAYLOAD_SIZE];
+    QEMU_ALIGNED(16) uint8_t pl_out[CXL_MAILBOX_MAX_PAYLOAD_SIZE];
     CXLCCIMessage *req, *out;
     size_t pl_len, len_out = 0;
     bool bg_started = false;
@@ -112,9 +114,17 @@ size_t cxl_mctp_handle_message(CXLCCI *cci, uint8_t *msg, size_t len,
                       req->command, type);
         rc = CXL_MBOX_UNSUPPORTED;
     } else {
+        /*
+         * Commands cast their payloads to structures: give them aligned
+         * buffers, and separate ones (not all commands can write their
+         * output over their input).
+         */
+        memcpy(pl_in, req->payload, pl_len);
         rc = cxl_process_cci_message(cci, req->command_set, req->command,
-                                     pl_len, req->payload, &len_out,
-                                     rsp + 1 + sizeof(*out), &bg_started);
+                                     pl_len, pl_in, &len_out, pl_out,
+                                     &bg_started);
+        assert(len_out <= CXL_MAILBOX_MAX_PAYLOAD_SIZE);
+        memcpy(rsp + 1 + sizeof(*out), pl_out, len_out);
     }
 
     rsp[0] = type;

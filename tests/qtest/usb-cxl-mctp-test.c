@@ -1,0 +1,924 @@
+/*
+ * QTest testcase for usb-cxl-mctp: CXL FM-API and CCI over MCTP over USB
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The device sits on an EHCI controller in front of a CXL switch; the test
+ * enumerates it with the libqos EHCI driver and talks MCTP to it the way a
+ * host's mctp-usb driver would.  Layers, bottom up:
+ *
+ *   mctp_test_start()      machine, EHCI, device enumerated and configured
+ *   mctp_send*()           an MCTP message as DSP0283 packets on bulk OUT
+ *   mctp_recv()            one message reassembled from bulk IN transfers,
+ *                          every packet's framing checked on the way
+ *   mctp_control()         an MCTP control request and its response
+ *   cxl_cmd()              a CXL FM-API or CCI command and its response
+ *
+ * Wire formats: DMTF DSP0283 1.0 (MCTP over USB), DSP0236 (MCTP base and
+ * control), DSP0234/DSP0281 and CXL r3.x 7.6.3 (CXL messages over MCTP).
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/pci-pc.h"
+#include "libqos/malloc-pc.h"
+#include "libqos/usb-ehci.h"
+
+/* CXL switch: host bridge, root port, upstream port us0, 3 DSPs, 2 type 3 */
+#define CXL_NUM_DSPS        3
+#define CXL_TOPOLOGY \
+    "-machine q35,cxl=on " \
+    "-object memory-backend-ram,id=cxl-mem0,size=256M " \
+    "-object memory-backend-ram,id=cxl-mem1,size=256M " \
+    "-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 " \
+    "-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0,port=0 " \
+    "-device cxl-upstream,id=us0,bus=rp0,addr=0.0 " \
+    "-device cxl-downstream,id=swport0,bus=us0,chassis=0,slot=4,port=0 " \
+    "-device cxl-downstream,id=swport1,bus=us0,chassis=0,slot=5,port=1 " \
+    "-device cxl-downstream,id=swport2,bus=us0,chassis=0,slot=6,port=2 " \
+    "-device cxl-type3,bus=swport0,volatile-memdev=cxl-mem0,id=mem0 " \
+    "-device cxl-type3,bus=swport1,volatile-memdev=cxl-mem1,id=mem1 " \
+    "-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G "
+
+#define EHCI_DEVFN          QPCI_DEVFN(0x1d, 0)
+#define EHCI_ARGS           "-device usb-ehci,id=ehci,bus=pcie.0,addr=1d.0 "
+#define MCTP_ON_EHCI \
+    EHCI_ARGS "-device usb-cxl-mctp,bus=ehci.0,target=us0,id=mctp0 "
+#define MCTP_ON_XHCI \
+    "-device qemu-xhci,id=xhci,bus=pcie.0 " \
+    "-device usb-cxl-mctp,bus=xhci.0,target=us0,id=mctp0 "
+
+#define USB_ADDR            1
+#define MCTP_EP             1       /* bulk OUT 0x01, bulk IN 0x81 */
+#define MCTP_XFER_SIZE      512     /* DSP0283 1.0 transfer size */
+
+/* DSP0283 1.0 packet header: DMTF ID (BE), reserved, length of it all */
+#define DSP0283_HDR_SIZE    4
+#define DSP0283_DMTF_ID_HI  0x1a
+#define DSP0283_DMTF_ID_LO  0xb4
+#define DSP0283_LEN_MIN     8
+#define DSP0283_LEN_MAX     255
+
+/* DSP0236 transport header */
+#define MCTP_HDR_SIZE       4
+#define MCTP_HDR_VERSION    0x01
+#define MCTP_SOM            0x80
+#define MCTP_EOM            0x40
+#define MCTP_SEQ_SHIFT      4
+#define MCTP_TO             0x08
+#define MCTP_TAG_MASK       0x07
+#define MCTP_BASELINE_MTU   68      /* packet incl. header: 64-byte BTU */
+#define MCTP_MSG_MAX        4096
+
+#define MCTP_EID_NULL       0x00
+#define HOST_EID            0x10    /* the bus owner, i.e. this test */
+#define DEVICE_EID          8
+
+#define MCTP_TYPE_CONTROL   0x00
+#define MCTP_TYPE_PLDM      0x01
+#define MCTP_TYPE_CXL_FMAPI 0x07
+#define MCTP_TYPE_CXL_CCI   0x08
+
+/* MCTP control: [type 0, Rq|D|IID, command, (cc,) data] */
+#define MCTP_CTRL_RQ        0x80
+#define MCTP_CTRL_IID_MASK  0x1f
+#define MCTP_SET_EID        0x01
+#define MCTP_GET_EID        0x02
+#define MCTP_GET_UUID       0x03
+#define MCTP_GET_VERSION    0x04
+#define MCTP_GET_MSG_TYPES  0x05
+#define MCTP_CMD_RESERVED   0x3f    /* no such command in DSP0236 1.3 */
+#define MCTP_CC_SUCCESS     0x00
+#define MCTP_CC_UNSUPPORTED 0x05
+#define MCTP_CC_VERSION_TYPE_UNSUPPORTED 0x80
+
+/* CXL message header (CXL r3.1 7.6.3, "CCI Message Format") */
+#define CXL_HDR_SIZE        12
+#define CXL_CATEGORY_REQ    0
+#define CXL_CATEGORY_RSP    1
+#define CXL_PL_LEN_MASK     0x1fffff
+#define CXL_MBOX_SUCCESS    0x0000
+
+#define CXL_SET_INFOSTAT    0x00
+#define CXL_CMD_IDENTIFY    0x01
+#define CXL_SET_PHYS_SWITCH 0x51
+#define CXL_CMD_IDENTIFY_SWITCH 0x00
+#define CXL_CMD_GET_PHYS_PORT_STATE 0x01
+
+typedef struct MCTPTest {
+    QTestState *qts;
+    QGuestAllocator alloc;
+    QPCIBus *pcibus;
+    QEHCI *hc;
+    QEHCIDevice *dev;
+    uint8_t desc[18];           /* device descriptor */
+    uint8_t iid;                /* next control instance ID */
+    uint8_t tag;                /* next MCTP message tag */
+    uint8_t cxl_tag;            /* next CXL message tag */
+    /* IN transfer data not consumed yet: packets after an EOM */
+    uint8_t rx[MCTP_XFER_SIZE];
+    size_t rx_len;
+    size_t rx_off;
+} MCTPTest;
+
+typedef struct MCTPMessage {
+    uint8_t dest;
+    uint8_t src;
+    uint8_t tag;                /* tag, TO bit included */
+    unsigned packets;
+    size_t len;                 /* data[0] is the message type */
+    uint8_t data[MCTP_MSG_MAX];
+} MCTPMessage;
+
+#define assert_xfer_ok(st) \
+    g_assert_cmpstr(qehci_status_str(st), ==, qehci_status_str(QEHCI_OK))
+
+/* Machine and device */
+
+/* Start QEMU with the CXL topology and @usb (controller and device) */
+static void mctp_test_boot(MCTPTest *t, const char *usb)
+{
+    memset(t, 0, sizeof(*t));
+    t->qts = qtest_initf(CXL_TOPOLOGY "%s", usb);
+    pc_alloc_init(&t->alloc, t->qts, ALLOC_NO_FLAGS);
+    t->pcibus = qpci_new_pc(t->qts, &t->alloc);
+    t->tag = 1;
+    t->cxl_tag = 1;
+}
+
+/*
+ * Start QEMU with @usb (EHCI_ARGS and a usb-cxl-mctp on bus ehci.0, with
+ * the target and properties the test wants), then enumerate the device
+ * and configure it.
+ */
+static void mctp_test_start_with(MCTPTest *t, const char *usb)
+{
+    int port;
+
+    mctp_test_boot(t, usb);
+    t->hc = qehci_init(t->qts, t->pcibus, &t->alloc, EHCI_DEVFN);
+    port = qehci_first_connected_port(t->hc);
+    g_assert_cmpint(port, >=, 0);
+    t->dev = qehci_enumerate(t->hc, port, USB_ADDR, t->desc);
+    assert_xfer_ok(qehci_set_configuration(t->dev, 1));
+}
+
+/* The same with the device on EHCI in front of switch us0 */
+static void mctp_test_start(MCTPTest *t)
+{
+    mctp_test_start_with(t, MCTP_ON_EHCI);
+}
+
+static void mctp_test_end(MCTPTest *t)
+{
+    if (t->dev) {
+        qehci_device_free(t->dev);
+    }
+    if (t->hc) {
+        qehci_free(t->hc);
+    }
+    qpci_free_pc(t->pcibus);
+    alloc_destroy(&t->alloc);
+    qtest_quit(t->qts);
+}
+
+static uint8_t mctp_next_tag(MCTPTest *t)
+{
+    uint8_t tag = t->tag;
+
+    t->tag = (t->tag + 1) & MCTP_TAG_MASK;
+    return tag;
+}
+
+/* Sending */
+
+/* Append one DSP0283 packet to @out; returns its length */
+static size_t dsp0283_packet(uint8_t *out, uint8_t dest, uint8_t flags,
+                             const uint8_t *payload, size_t len)
+{
+    size_t total = DSP0283_HDR_SIZE + MCTP_HDR_SIZE + len;
+
+    g_assert_cmpuint(total, <=, DSP0283_LEN_MAX);
+    out[0] = DSP0283_DMTF_ID_HI;
+    out[1] = DSP0283_DMTF_ID_LO;
+    out[2] = 0;
+    out[3] = total;
+    out[4] = MCTP_HDR_VERSION;
+    out[5] = dest;
+    out[6] = HOST_EID;
+    out[7] = flags;
+    memcpy(out + DSP0283_HDR_SIZE + MCTP_HDR_SIZE, payload, len);
+    return total;
+}
+
+/*
+ * Send a request of message type @type with body @msg (@len bytes after
+ * the type byte) to @dest, tag @tag with TO set, fragmented into MCTP
+ * packets of at most @mtu bytes (MCTP header included; 68 is the
+ * baseline).  Each DSP0283 packet goes in its own OUT transfer or, if
+ * @packed, they share transfers of at most 512 bytes.
+ */
+static void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
+                           uint8_t type, const void *msg, size_t len,
+                           size_t mtu, bool packed)
+{
+    g_autofree uint8_t *m = g_malloc(len + 1);
+    size_t chunk_max = mtu - MCTP_HDR_SIZE;
+    uint8_t xfer[MCTP_XFER_SIZE];
+    size_t xfer_len = 0;
+    size_t off = 0;
+    uint8_t seq = 0;
+
+    g_assert_cmpuint(mtu, >, MCTP_HDR_SIZE);
+    m[0] = type;
+    memcpy(m + 1, msg, len);
+    len++;
+
+    while (off < len) {
+        size_t chunk = MIN(chunk_max, len - off);
+        uint8_t flags = MCTP_TO | (tag & MCTP_TAG_MASK) |
+                        (seq++ & 3) << MCTP_SEQ_SHIFT;
+
+        if (off == 0) {
+            flags |= MCTP_SOM;
+        }
+        if (off + chunk == len) {
+            flags |= MCTP_EOM;
+        }
+        if (xfer_len + DSP0283_HDR_SIZE + MCTP_HDR_SIZE + chunk >
+            sizeof(xfer)) {
+            assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, xfer, xfer_len));
+            xfer_len = 0;
+        }
+        xfer_len += dsp0283_packet(xfer + xfer_len, dest, flags, m + off,
+                                   chunk);
+        off += chunk;
+        if (!packed) {
+            assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, xfer, xfer_len));
+            xfer_len = 0;
+        }
+    }
+    if (xfer_len) {
+        assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, xfer, xfer_len));
+    }
+}
+
+static void mctp_send(MCTPTest *t, uint8_t dest, uint8_t tag, uint8_t type,
+                      const void *msg, size_t len, size_t mtu)
+{
+    mctp_send_full(t, dest, tag, type, msg, len, mtu, false);
+}
+
+static void mctp_send_packed(MCTPTest *t, uint8_t dest, uint8_t tag,
+                             uint8_t type, const void *msg, size_t len,
+                             size_t mtu)
+{
+    mctp_send_full(t, dest, tag, type, msg, len, mtu, true);
+}
+
+/* Receiving */
+
+/*
+ * Next DSP0283 packet from the device into @pkt (the MCTP packet, header
+ * first); its length, or 0 if the device has nothing queued.  Checks the
+ * DSP0283 framing and that the MCTP packet is at most @max_pkt bytes.
+ */
+static size_t mctp_recv_packet(MCTPTest *t, uint8_t *pkt, size_t max_pkt)
+{
+    const uint8_t *p;
+    size_t len;
+    int zlps = 0;
+
+    while (t->rx_off == t->rx_len) {
+        QEHCIStatus st = qehci_bulk_in(t->dev, MCTP_EP, t->rx,
+                                       sizeof(t->rx), &t->rx_len);
+
+        t->rx_off = 0;
+        if (st == QEHCI_NO_DATA) {
+            t->rx_len = 0;
+            return 0;
+        }
+        assert_xfer_ok(st);
+        /* A zero-length packet only ends a transfer of 512 bytes */
+        if (!t->rx_len) {
+            g_assert_cmpint(++zlps, <=, 1);
+        }
+    }
+
+    p = t->rx + t->rx_off;
+    g_assert_cmpuint(t->rx_len - t->rx_off, >=, DSP0283_HDR_SIZE);
+    g_assert_cmphex(p[0], ==, DSP0283_DMTF_ID_HI);
+    g_assert_cmphex(p[1], ==, DSP0283_DMTF_ID_LO);
+    g_assert_cmphex(p[2], ==, 0);
+    len = p[3];
+    g_assert_cmpuint(len, >=, DSP0283_LEN_MIN);
+    /* DSP0283 1.0: packets never span transfers */
+    g_assert_cmpuint(len, <=, t->rx_len - t->rx_off);
+    len -= DSP0283_HDR_SIZE;
+    g_assert_cmpuint(len, <=, max_pkt);
+    memcpy(pkt, p + DSP0283_HDR_SIZE, len);
+    t->rx_off += DSP0283_HDR_SIZE + len;
+    return len;
+}
+
+/*
+ * Reassemble the next message from the device, whose MTU is @max_pkt
+ * bytes (MCTP header included; its "mtu" property): every packet at most
+ * that, all but the last exactly that.  False if nothing is queued; once
+ * a message has started it must complete.
+ */
+static bool mctp_recv_mtu(MCTPTest *t, MCTPMessage *m, size_t max_pkt)
+{
+    uint8_t pkt[DSP0283_LEN_MAX];
+    uint8_t flags, seq = 0;
+    size_t len;
+
+    memset(m, 0, sizeof(*m));
+    for (;;) {
+        len = mctp_recv_packet(t, pkt, max_pkt);
+        if (!len) {
+            /* Nothing queued between messages, not within one */
+            g_assert_cmpuint(m->packets, ==, 0);
+            return false;
+        }
+        g_assert_cmphex(pkt[0] & 0x0f, ==, MCTP_HDR_VERSION);
+        flags = pkt[3];
+        if (m->packets == 0) {
+            g_assert_cmphex(flags & MCTP_SOM, ==, MCTP_SOM);
+            m->dest = pkt[1];
+            m->src = pkt[2];
+            m->tag = flags & (MCTP_TO | MCTP_TAG_MASK);
+            /* The message type byte comes with the start of message */
+            g_assert_cmpuint(len, >, MCTP_HDR_SIZE);
+        } else {
+            g_assert_cmphex(flags & MCTP_SOM, ==, 0);
+            g_assert_cmphex(pkt[1], ==, m->dest);
+            g_assert_cmphex(pkt[2], ==, m->src);
+            g_assert_cmphex(flags & (MCTP_TO | MCTP_TAG_MASK), ==, m->tag);
+            g_assert_cmpuint((flags >> MCTP_SEQ_SHIFT) & 3, ==,
+                             (seq + 1) & 3);
+            /* All but the last packet carry a full transmission unit */
+            g_assert_cmpuint(m->len % (max_pkt - MCTP_HDR_SIZE), ==, 0);
+        }
+        seq = (flags >> MCTP_SEQ_SHIFT) & 3;
+        len -= MCTP_HDR_SIZE;
+        g_assert_cmpuint(m->len + len, <=, sizeof(m->data));
+        memcpy(m->data + m->len, pkt + MCTP_HDR_SIZE, len);
+        m->len += len;
+        m->packets++;
+        if (flags & MCTP_EOM) {
+            return true;
+        }
+    }
+}
+
+static bool mctp_recv(MCTPTest *t, MCTPMessage *m)
+{
+    return mctp_recv_mtu(t, m, MCTP_BASELINE_MTU);
+}
+
+/* The response to a request sent with @tag: to us, TO clear, same tag */
+static void mctp_recv_response(MCTPTest *t, MCTPMessage *m, uint8_t tag,
+                               uint8_t type)
+{
+    g_assert(mctp_recv(t, m));
+    g_assert_cmphex(m->dest, ==, HOST_EID);
+    g_assert_cmphex(m->tag, ==, tag & MCTP_TAG_MASK);
+    g_assert_cmphex(m->data[0], ==, type);
+}
+
+/* Nothing queued: the device NAKs bulk IN */
+static void mctp_assert_nothing_queued(MCTPTest *t)
+{
+    uint8_t pkt[DSP0283_LEN_MAX];
+
+    g_assert_cmpuint(mctp_recv_packet(t, pkt, DSP0283_LEN_MAX), ==, 0);
+}
+
+/* MCTP control */
+
+/*
+ * Control request @cmd with @len bytes of @data to @dest; returns the
+ * completion code and puts the response data after it in @rsp (at most
+ * @rsp_size bytes, *@rsp_len of them) and its source EID in *@src.
+ */
+static uint8_t mctp_control_full(MCTPTest *t, uint8_t dest, uint8_t cmd,
+                                 const void *data, size_t len, void *rsp,
+                                 size_t rsp_size, size_t *rsp_len,
+                                 uint8_t *src)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    uint8_t req[MCTP_BASELINE_MTU];
+    uint8_t iid = t->iid++ & MCTP_CTRL_IID_MASK;
+    uint8_t tag = mctp_next_tag(t);
+    size_t n;
+
+    g_assert_cmpuint(2 + len, <=, sizeof(req));
+    req[0] = MCTP_CTRL_RQ | iid;
+    req[1] = cmd;
+    memcpy(req + 2, data, len);
+    mctp_send(t, dest, tag, MCTP_TYPE_CONTROL, req, 2 + len,
+              MCTP_BASELINE_MTU);
+
+    mctp_recv_response(t, m, tag, MCTP_TYPE_CONTROL);
+    /* type, Rq = 0, D = 0 and the request's IID, command, cc */
+    g_assert_cmpuint(m->len, >=, 4);
+    g_assert_cmphex(m->data[1], ==, iid);
+    g_assert_cmphex(m->data[2], ==, cmd);
+    n = m->len - 4;
+    g_assert_cmpuint(n, <=, rsp_size);
+    memcpy(rsp, m->data + 4, n);
+    if (rsp_len) {
+        *rsp_len = n;
+    }
+    if (src) {
+        *src = m->src;
+    }
+    return m->data[3];
+}
+
+static uint8_t mctp_control(MCTPTest *t, uint8_t dest, uint8_t cmd,
+                            const void *data, size_t len, void *rsp,
+                            size_t rsp_size, size_t *rsp_len)
+{
+    return mctp_control_full(t, dest, cmd, data, len, rsp, rsp_size,
+                             rsp_len, NULL);
+}
+
+/* Get Endpoint ID: the EID, after checking the response is complete */
+static uint8_t mctp_get_eid(MCTPTest *t, uint8_t dest)
+{
+    uint8_t rsp[8];
+    size_t len;
+
+    g_assert_cmphex(mctp_control(t, dest, MCTP_GET_EID, NULL, 0, rsp,
+                                 sizeof(rsp), &len), ==, MCTP_CC_SUCCESS);
+    /* EID, endpoint type, medium-specific: mctpd wants all three */
+    g_assert_cmpuint(len, ==, 3);
+    return rsp[0];
+}
+
+/* CXL messages */
+
+/*
+ * CXL command @set/@cmd with @in_len bytes of payload @in over MCTP
+ * message type @type (FM-API or CCI) to @dest.  Returns the CXL return
+ * code, the response payload in @out (*@out_len bytes, at most
+ * @out_size).  Checks the response header against the request.
+ */
+static uint16_t cxl_cmd(MCTPTest *t, uint8_t dest, uint8_t type,
+                        uint8_t set, uint8_t cmd, const void *in,
+                        size_t in_len, void *out, size_t out_size,
+                        size_t *out_len)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    g_autofree uint8_t *req = g_malloc0(CXL_HDR_SIZE + in_len);
+    uint8_t tag = mctp_next_tag(t);
+    uint8_t cxl_tag = t->cxl_tag++;
+    const uint8_t *rsp;
+    size_t pl_len;
+
+    req[0] = CXL_CATEGORY_REQ;
+    req[1] = cxl_tag;
+    req[3] = cmd;
+    req[4] = set;
+    req[5] = in_len;
+    req[6] = in_len >> 8;
+    req[7] = (in_len >> 16) & 0x1f;
+    memcpy(req + CXL_HDR_SIZE, in, in_len);
+    mctp_send(t, dest, tag, type, req, CXL_HDR_SIZE + in_len,
+              MCTP_BASELINE_MTU);
+
+    /* The response comes back over the binding the request used */
+    mctp_recv_response(t, m, tag, type);
+    g_assert_cmpuint(m->len, >=, 1 + CXL_HDR_SIZE);
+    rsp = m->data + 1;
+    g_assert_cmphex(rsp[0] & 0x0f, ==, CXL_CATEGORY_RSP);
+    g_assert_cmphex(rsp[1], ==, cxl_tag);
+    g_assert_cmphex(rsp[3], ==, cmd);
+    g_assert_cmphex(rsp[4], ==, set);
+    pl_len = (rsp[5] | rsp[6] << 8 | rsp[7] << 16) & CXL_PL_LEN_MASK;
+    g_assert_cmpuint(pl_len, ==, m->len - 1 - CXL_HDR_SIZE);
+    g_assert_cmpuint(pl_len, <=, out_size);
+    memcpy(out, rsp + CXL_HDR_SIZE, pl_len);
+    if (out_len) {
+        *out_len = pl_len;
+    }
+    return rsp[8] | rsp[9] << 8;
+}
+
+/* Test cases: USB */
+
+static const uint8_t *find_desc(const uint8_t *buf, size_t len, size_t *off,
+                                uint8_t type)
+{
+    while (*off + 2 <= len) {
+        const uint8_t *d = buf + *off;
+
+        g_assert_cmpuint(d[0], >=, 2);
+        g_assert_cmpuint(*off + d[0], <=, len);
+        *off += d[0];
+        if (d[1] == type) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static void test_ehci_descriptors(void)
+{
+    MCTPTest t;
+    uint8_t cfg[256];
+    const uint8_t *iface, *ep;
+    bool seen_out = false, seen_in = false;
+    size_t len, off = 0;
+    g_autofree char *info = NULL;
+    g_autofree char *product = NULL;
+    int i;
+
+    mctp_test_start(&t);
+    g_test_message("device %04x:%04x", t.desc[8] | t.desc[9] << 8,
+                   t.desc[10] | t.desc[11] << 8);
+    /* A USB 2.0 high-speed device with a 64-byte control endpoint */
+    g_assert_cmpuint(t.desc[1], ==, USB_DT_DEVICE);
+    g_assert_cmphex(t.desc[2] | t.desc[3] << 8, ==, 0x0200);
+    g_assert_cmpuint(t.desc[7], ==, 64);
+    g_assert_cmpuint(t.desc[17], ==, 1);
+    info = qtest_hmp(t.qts, "info usb");
+    g_assert(strstr(info, "Speed 480 Mb/s"));
+
+    assert_xfer_ok(qehci_get_descriptor(t.dev, USB_DT_CONFIG, 0, 0, cfg,
+                                        sizeof(cfg), &len));
+    g_assert_cmpuint(len, >=, 9);
+    g_assert_cmpuint(cfg[1], ==, USB_DT_CONFIG);
+    g_assert_cmpuint(cfg[2] | cfg[3] << 8, ==, len);
+    g_assert_cmpuint(cfg[4], ==, 1);
+
+    /* One interface: MCTP class 0x14, DSP0283 1.0 subclass 0, protocol 1 */
+    iface = find_desc(cfg, len, &off, USB_DT_INTERFACE);
+    g_assert(iface);
+    g_assert_cmphex(iface[5], ==, 0x14);
+    g_assert_cmphex(iface[6], ==, 0x00);
+    g_assert_cmphex(iface[7], ==, 0x01);
+    g_assert_cmpuint(iface[4], ==, 2);
+
+    /* Bulk OUT 0x01 and bulk IN 0x81, 512 bytes at high speed */
+    for (i = 0; i < 2; i++) {
+        ep = find_desc(cfg, len, &off, USB_DT_ENDPOINT);
+        g_assert(ep);
+        g_assert_cmphex(ep[3] & 3, ==, USB_ENDPOINT_XFER_BULK);
+        g_assert_cmpuint(ep[4] | ep[5] << 8, ==, 512);
+        if (ep[2] == 0x01) {
+            seen_out = true;
+        } else {
+            g_assert_cmphex(ep[2], ==, 0x81);
+            seen_in = true;
+        }
+    }
+    g_assert(seen_out && seen_in);
+    g_assert_null(find_desc(cfg, len, &off, USB_DT_INTERFACE));
+
+    /* The product name is readable */
+    g_assert_cmpuint(t.desc[15], !=, 0);
+    product = qehci_get_string(t.dev, t.desc[15]);
+    g_assert(product && *product);
+    g_test_message("product \"%s\"", product);
+
+    /* Configured and idle: nothing to read */
+    mctp_assert_nothing_queued(&t);
+    mctp_test_end(&t);
+}
+
+/* The xHCI side: the device attaches to a USB 3 port at super speed */
+static void test_xhci_super_speed(void)
+{
+    MCTPTest t;
+    g_autofree char *info = NULL;
+    g_auto(GStrv) lines = NULL;
+    bool found = false;
+    int i;
+
+    mctp_test_boot(&t, MCTP_ON_XHCI);
+    info = qtest_hmp(t.qts, "info usb");
+    lines = g_strsplit(info, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        if (g_str_has_suffix(g_strstrip(lines[i]), "ID: mctp0")) {
+            g_test_message("%s", lines[i]);
+            g_assert(strstr(lines[i], "Speed 5000 Mb/s"));
+            found = true;
+        }
+    }
+    g_assert(found);
+    mctp_test_end(&t);
+}
+
+/* Test cases: MCTP control */
+
+static void test_control_get_eid_unassigned(void)
+{
+    MCTPTest t;
+
+    mctp_test_start(&t);
+    /* Before assignment a bus owner reaches it by the null EID */
+    g_assert_cmphex(mctp_get_eid(&t, MCTP_EID_NULL), ==, 0);
+    mctp_assert_nothing_queued(&t);
+    mctp_test_end(&t);
+}
+
+static void test_control_set_eid(void)
+{
+    MCTPTest t;
+    uint8_t req[2] = { 0x00 /* set */, DEVICE_EID };
+    uint8_t rsp[8], src;
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, req,
+                                 sizeof(req), rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_SUCCESS);
+    g_assert_cmpuint(len, ==, 3);
+    /* Accepted, the EID now in use, no pool */
+    g_assert_cmphex(rsp[0] & 0x30, ==, 0x00);
+    g_assert_cmphex(rsp[1], ==, DEVICE_EID);
+    g_assert_cmphex(rsp[2], ==, 0);
+
+    /* Its new EID, and still the null EID, reach it */
+    g_assert_cmphex(mctp_control_full(&t, DEVICE_EID, MCTP_GET_EID, NULL, 0,
+                                      rsp, sizeof(rsp), &len, &src),
+                    ==, MCTP_CC_SUCCESS);
+    g_assert_cmpuint(len, ==, 3);
+    g_assert_cmphex(rsp[0], ==, DEVICE_EID);
+    g_assert_cmphex(src, ==, DEVICE_EID);
+    g_assert_cmphex(mctp_get_eid(&t, MCTP_EID_NULL), ==, DEVICE_EID);
+    mctp_assert_nothing_queued(&t);
+    mctp_test_end(&t);
+}
+
+static void test_control_message_types(void)
+{
+    MCTPTest t;
+    uint8_t rsp[16];
+    size_t len;
+    bool fmapi, cci;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_GET_MSG_TYPES, NULL,
+                                 0, rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_SUCCESS);
+    /* mctpd wants exactly count + the list; control is implied */
+    g_assert_cmpuint(len, >=, 1);
+    g_assert_cmpuint(rsp[0], ==, 2);
+    g_assert_cmpuint(len, ==, 1 + rsp[0]);
+    fmapi = rsp[1] == MCTP_TYPE_CXL_FMAPI || rsp[2] == MCTP_TYPE_CXL_FMAPI;
+    cci = rsp[1] == MCTP_TYPE_CXL_CCI || rsp[2] == MCTP_TYPE_CXL_CCI;
+    g_assert(fmapi && cci);
+    mctp_test_end(&t);
+}
+
+static void test_control_unsupported_command(void)
+{
+    MCTPTest t;
+    uint8_t rsp[16];
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_CMD_RESERVED, NULL,
+                                 0, rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_UNSUPPORTED);
+    /* And the endpoint still answers */
+    g_assert_cmphex(mctp_get_eid(&t, MCTP_EID_NULL), ==, 0);
+    mctp_test_end(&t);
+}
+
+static void test_control_version_support(void)
+{
+    MCTPTest t;
+    uint8_t type, rsp[64];
+    size_t len;
+    int i;
+
+    mctp_test_start(&t);
+    /* 0xff: the base specification, 1.x, BCD with high nibbles 0xf */
+    type = 0xff;
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_GET_VERSION, &type,
+                                 1, rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_SUCCESS);
+    g_assert_cmpuint(len, >=, 5);
+    g_assert_cmpuint(len, ==, 1 + 4 * rsp[0]);
+    for (i = 0; i < rsp[0]; i++) {
+        g_assert_cmphex(rsp[1 + 4 * i], ==, 0xf1);
+        g_assert_cmphex(rsp[2 + 4 * i] & 0xf0, ==, 0xf0);
+    }
+    /* A type it does not carry */
+    type = MCTP_TYPE_PLDM;
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_GET_VERSION, &type,
+                                 1, rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_VERSION_TYPE_UNSUPPORTED);
+    mctp_test_end(&t);
+}
+
+static void test_control_uuid(void)
+{
+    static const uint8_t nil[16];
+    MCTPTest t;
+    uint8_t rsp[32];
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_GET_UUID, NULL, 0,
+                                 rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_SUCCESS);
+    g_assert_cmpuint(len, ==, 16);
+    /* mctpd takes a nil UUID for "unknown" and reassigns the EID */
+    g_assert(memcmp(rsp, nil, sizeof(nil)) != 0);
+    mctp_test_end(&t);
+}
+
+/*
+ * As a host driver does it: an IN transfer is already waiting (and being
+ * NAKed) when the request goes out; the response completes it.
+ */
+static void test_control_response_to_waiting_in(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    uint8_t req[2] = { MCTP_CTRL_RQ | 7, MCTP_GET_EID };
+    MCTPTest t;
+    uint8_t tag;
+
+    mctp_test_start(&t);
+    assert_xfer_ok(qehci_bulk_in_submit(t.dev, MCTP_EP, MCTP_XFER_SIZE));
+    /* Ten frames of NAKs */
+    qtest_clock_step(t.qts, 10 * 1000 * 1000);
+    tag = mctp_next_tag(&t);
+    mctp_send(&t, MCTP_EID_NULL, tag, MCTP_TYPE_CONTROL, req, sizeof(req),
+              MCTP_BASELINE_MTU);
+    assert_xfer_ok(qehci_bulk_in_wait(t.dev, MCTP_EP, t.rx, &t.rx_len));
+    g_assert_cmpuint(t.rx_len, >, 0);
+    t.rx_off = 0;
+    mctp_recv_response(&t, m, tag, MCTP_TYPE_CONTROL);
+    g_assert_cmpuint(m->len, ==, 7);
+    g_assert_cmphex(m->data[1], ==, 7);
+    g_assert_cmphex(m->data[3], ==, MCTP_CC_SUCCESS);
+    mctp_assert_nothing_queued(&t);
+    mctp_test_end(&t);
+}
+
+/* Test cases: CXL */
+
+static void test_cci_identify(void)
+{
+    MCTPTest t;
+    uint8_t out[64];
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_IDENTIFY, NULL, 0,
+                            out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    /* CXL r3.1 Table 8-36: 18 bytes; the target is a switch (type 0) */
+    g_assert_cmpuint(len, >=, 18);
+    g_test_message("identify: vid %04x did %04x max message 2^%u type %u",
+                   out[0] | out[1] << 8, out[2] | out[3] << 8, out[16],
+                   out[17]);
+    g_assert_cmpuint(out[17], ==, 0x00);
+    mctp_assert_nothing_queued(&t);
+    mctp_test_end(&t);
+}
+
+static void test_fmapi_identify_switch(void)
+{
+    MCTPTest t;
+    uint8_t out[128];
+    size_t len;
+
+    mctp_test_start(&t);
+    /* Its 73-byte payload makes a response of two baseline packets */
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_PHYS_SWITCH, CXL_CMD_IDENTIFY_SWITCH,
+                            NULL, 0, out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 0x49);
+    /* The downstream ports and the upstream port */
+    g_assert_cmpuint(out[2], ==, CXL_NUM_DSPS + 1);
+    mctp_assert_nothing_queued(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * A request in several packets, one per transfer and then packed in one
+ * transfer, with a response of several packets that the device packs in
+ * its IN transfers: Get Physical Port State for 30 ports.  Small
+ * fragments stand in for a request longer than the baseline unit.
+ */
+static void test_fmapi_multi_packet(void)
+{
+    enum { NPORTS = 30, BLOCK = 16 };
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t req[CXL_HDR_SIZE + 1 + NPORTS] = { 0 };
+    uint8_t tag;
+    const uint8_t *pl;
+    int round, i;
+
+    req[0] = CXL_CATEGORY_REQ;
+    req[3] = CXL_CMD_GET_PHYS_PORT_STATE;
+    req[4] = CXL_SET_PHYS_SWITCH;
+    req[5] = 1 + NPORTS;
+    req[CXL_HDR_SIZE] = NPORTS;
+    for (i = 0; i < NPORTS; i++) {
+        req[CXL_HDR_SIZE + 1 + i] = i % CXL_NUM_DSPS;
+    }
+
+    mctp_test_start(&t);
+    for (round = 0; round < 2; round++) {
+        tag = mctp_next_tag(&t);
+        req[1] = round + 1;
+        if (round == 0) {
+            mctp_send(&t, MCTP_EID_NULL, tag, MCTP_TYPE_CXL_FMAPI, req,
+                      sizeof(req), 20);
+        } else {
+            mctp_send_packed(&t, MCTP_EID_NULL, tag, MCTP_TYPE_CXL_FMAPI,
+                             req, sizeof(req), 20);
+        }
+        mctp_recv_response(&t, m, tag, MCTP_TYPE_CXL_FMAPI);
+        g_assert_cmpuint(m->len, ==, 1 + CXL_HDR_SIZE + 4 + NPORTS * BLOCK);
+        g_assert_cmpuint(m->packets, >, 1);
+        g_assert_cmphex(m->data[1 + 1], ==, round + 1);
+        g_assert_cmphex(m->data[1 + 8] | m->data[1 + 9] << 8, ==,
+                        CXL_MBOX_SUCCESS);
+        pl = m->data + 1 + CXL_HDR_SIZE;
+        g_assert_cmpuint(pl[0], ==, NPORTS);
+        for (i = 0; i < NPORTS; i++) {
+            g_assert_cmpuint(pl[4 + i * BLOCK], ==, i % CXL_NUM_DSPS);
+        }
+        mctp_assert_nothing_queued(&t);
+    }
+    mctp_test_end(&t);
+}
+
+/* Several requests packed in one OUT transfer, as newer Linux sends them */
+static void test_control_packed_requests(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t xfer[MCTP_XFER_SIZE];
+    size_t len = 0;
+    int i;
+
+    mctp_test_start(&t);
+    for (i = 0; i < 3; i++) {
+        uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ | i, MCTP_GET_EID };
+
+        len += dsp0283_packet(xfer + len, MCTP_EID_NULL,
+                              MCTP_SOM | MCTP_EOM | MCTP_TO | (4 + i),
+                              msg, sizeof(msg));
+    }
+    assert_xfer_ok(qehci_bulk_out(t.dev, MCTP_EP, xfer, len));
+    for (i = 0; i < 3; i++) {
+        mctp_recv_response(&t, m, 4 + i, MCTP_TYPE_CONTROL);
+        g_assert_cmpuint(m->len, ==, 7);
+        g_assert_cmphex(m->data[1], ==, i);
+        g_assert_cmphex(m->data[3], ==, MCTP_CC_SUCCESS);
+    }
+    mctp_assert_nothing_queued(&t);
+    mctp_test_end(&t);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    if (!qtest_has_device("usb-cxl-mctp") || !qtest_has_device("usb-ehci") ||
+        !qtest_has_device("cxl-type3")) {
+        g_debug("usb-cxl-mctp, usb-ehci or cxl-type3 not available");
+        return 0;
+    }
+
+    qtest_add_func("/usb-cxl-mctp/ehci/descriptors", test_ehci_descriptors);
+    if (qtest_has_device("qemu-xhci")) {
+        qtest_add_func("/usb-cxl-mctp/xhci/super-speed",
+                       test_xhci_super_speed);
+    }
+    qtest_add_func("/usb-cxl-mctp/control/get-eid-unassigned",
+                   test_control_get_eid_unassigned);
+    qtest_add_func("/usb-cxl-mctp/control/set-eid", test_control_set_eid);
+    qtest_add_func("/usb-cxl-mctp/control/message-types",
+                   test_control_message_types);
+    qtest_add_func("/usb-cxl-mctp/control/unsupported-command",
+                   test_control_unsupported_command);
+    qtest_add_func("/usb-cxl-mctp/control/version-support",
+                   test_control_version_support);
+    qtest_add_func("/usb-cxl-mctp/control/uuid", test_control_uuid);
+    qtest_add_func("/usb-cxl-mctp/control/packed-requests",
+                   test_control_packed_requests);
+    qtest_add_func("/usb-cxl-mctp/control/response-to-waiting-in",
+                   test_control_response_to_waiting_in);
+    qtest_add_func("/usb-cxl-mctp/cci/identify", test_cci_identify);
+    qtest_add_func("/usb-cxl-mctp/fmapi/identify-switch-device",
+                   test_fmapi_identify_switch);
+    qtest_add_func("/usb-cxl-mctp/fmapi/multi-packet",
+                   test_fmapi_multi_packet);
+
+    return g_test_run();
+}
