@@ -19,31 +19,46 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "libqtest.h"
 #include "libqos/pci-pc.h"
 #include "libqos/malloc-pc.h"
 #include "libqos/usb-ehci.h"
 
-/* CXL switch: host bridge, root port, upstream port us0, 3 DSPs, 2 type 3 */
+/*
+ * CXL switch: host bridge, root port, upstream port us0 (physical port 3),
+ * downstream ports 0 to 2; a type 3 device with volatile memory below
+ * port 0 and one with two dynamic capacity regions below port 1.
+ */
 #define CXL_NUM_DSPS        3
+#define CXL_USP_PORT        3
+#define CXL_MEM0_SN         0x2000
+#define CXL_DCD_SN          0x2001
+#define CXL_DCD_PORT        1
+#define CXL_DCD_REGIONS     2
+#define CXL_DCD_SIZE        (512 * 1024 * 1024ULL)
 #define CXL_TOPOLOGY \
     "-machine q35,cxl=on " \
     "-object memory-backend-ram,id=cxl-mem0,size=256M " \
-    "-object memory-backend-ram,id=cxl-mem1,size=256M " \
+    "-object memory-backend-ram,id=cxl-dc1,size=512M " \
     "-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 " \
     "-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0,port=0 " \
-    "-device cxl-upstream,id=us0,bus=rp0,addr=0.0 " \
+    "-device cxl-upstream,id=us0,bus=rp0,addr=0.0,port=3,sn=0x1000 " \
     "-device cxl-downstream,id=swport0,bus=us0,chassis=0,slot=4,port=0 " \
     "-device cxl-downstream,id=swport1,bus=us0,chassis=0,slot=5,port=1 " \
     "-device cxl-downstream,id=swport2,bus=us0,chassis=0,slot=6,port=2 " \
-    "-device cxl-type3,bus=swport0,volatile-memdev=cxl-mem0,id=mem0 " \
-    "-device cxl-type3,bus=swport1,volatile-memdev=cxl-mem1,id=mem1 " \
+    "-device cxl-type3,bus=swport0,volatile-memdev=cxl-mem0,id=mem0," \
+    "sn=0x2000 " \
+    "-device cxl-type3,bus=swport1,volatile-dc-memdev=cxl-dc1," \
+    "num-dc-regions=2,id=dcd1,sn=0x2001 " \
     "-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G "
 
 #define EHCI_DEVFN          QPCI_DEVFN(0x1d, 0)
 #define EHCI_ARGS           "-device usb-ehci,id=ehci,bus=pcie.0,addr=1d.0 "
 #define MCTP_ON_EHCI \
     EHCI_ARGS "-device usb-cxl-mctp,bus=ehci.0,target=us0,id=mctp0 "
+#define MCTP_DCD_ON_EHCI \
+    EHCI_ARGS "-device usb-cxl-mctp,bus=ehci.0,target=dcd1,id=mctp0 "
 #define MCTP_ON_XHCI \
     "-device qemu-xhci,id=xhci,bus=pcie.0 " \
     "-device usb-cxl-mctp,bus=xhci.0,target=us0,id=mctp0 "
@@ -98,6 +113,20 @@
 #define CXL_CATEGORY_RSP    1
 #define CXL_PL_LEN_MASK     0x1fffff
 #define CXL_MBOX_SUCCESS    0x0000
+#define CXL_MBOX_INVALID_INPUT 0x0002
+#define CXL_MBOX_UNSUPPORTED 0x0003
+#define CXL_MBOX_INVALID_PAYLOAD_LENGTH 0x0016
+#define CXL_SET_LOGS        0x04
+#define CXL_CMD_GET_SUPPORTED_LOGS 0x00
+#define CXL_CMD_GET_LOG     0x01
+#define CXL_CMD_GET_RSP_LIMIT 0x03
+#define CXL_CMD_SET_RSP_LIMIT 0x04
+#define CXL_SET_TUNNEL      0x53
+#define CXL_CMD_TUNNEL      0x00
+#define CXL_SET_MLD_COMP    0x54
+#define CXL_CMD_GET_LD_INFO 0x00
+#define CXL_SET_FM_DCD      0x56
+#define CXL_CMD_GET_DCD_INFO 0x00
 
 #define CXL_SET_INFOSTAT    0x00
 #define CXL_CMD_IDENTIFY    0x01
@@ -119,6 +148,7 @@ typedef struct MCTPTest {
     uint8_t rx[MCTP_XFER_SIZE];
     size_t rx_len;
     size_t rx_off;
+    unsigned in_xfers;          /* IN transfers that returned data */
 } MCTPTest;
 
 typedef struct MCTPMessage {
@@ -299,6 +329,9 @@ static size_t mctp_recv_packet(MCTPTest *t, uint8_t *pkt, size_t max_pkt)
             return 0;
         }
         assert_xfer_ok(st);
+        if (t->rx_len) {
+            t->in_xfers++;
+        }
         /* A zero-length packet only ends a transfer of 512 bytes */
         if (!t->rx_len) {
             g_assert_cmpint(++zlps, <=, 1);
@@ -799,8 +832,15 @@ static void test_fmapi_identify_switch(void)
                             NULL, 0, out, sizeof(out), &len),
                     ==, CXL_MBOX_SUCCESS);
     g_assert_cmpuint(len, ==, 0x49);
-    /* The downstream ports and the upstream port */
-    g_assert_cmpuint(out[2], ==, CXL_NUM_DSPS + 1);
+    /* CXL r3.2 Table 7-72: what the command line built */
+    g_assert_cmpuint(out[0], ==, 0);                    /* ingress: MCTP */
+    g_assert_cmpuint(out[2], ==, CXL_NUM_DSPS + 1);     /* physical ports */
+    g_assert_cmpuint(out[3], ==, 1);                    /* VCSs */
+    /* Active ports: downstream 0 to 2 and the upstream port 3 */
+    g_assert_cmphex(out[4], ==, 0x0f);
+    g_assert_cmphex(out[36], ==, 0x01);                 /* active VCS 0 */
+    g_assert_cmpuint(out[68] | out[69] << 8, ==, CXL_NUM_DSPS + 1);
+    g_assert_cmpuint(out[70] | out[71] << 8, ==, CXL_NUM_DSPS + 1);
     mctp_assert_nothing_queued(&t);
     mctp_test_end(&t);
 }
@@ -885,6 +925,509 @@ static void test_control_packed_requests(void)
     mctp_test_end(&t);
 }
 
+/* A device that answers: nothing else queued, Get EID still works */
+static void mctp_assert_still_works(MCTPTest *t, uint8_t eid)
+{
+    mctp_assert_nothing_queued(t);
+    g_assert_cmphex(mctp_get_eid(t, MCTP_EID_NULL), ==, eid);
+    mctp_assert_nothing_queued(t);
+}
+
+static void mctp_send_raw(MCTPTest *t, const void *xfer, size_t len)
+{
+    assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, xfer, len));
+}
+
+static void test_fmapi_physical_port_state(void)
+{
+    MCTPTest t;
+    uint8_t in[1 + CXL_NUM_DSPS + 1], out[256];
+    size_t len;
+    int i;
+
+    in[0] = CXL_NUM_DSPS + 1;
+    for (i = 0; i <= CXL_NUM_DSPS; i++) {
+        in[1 + i] = i;      /* downstream ports 0 to 2, upstream port 3 */
+    }
+    mctp_test_start(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_PHYS_SWITCH, CXL_CMD_GET_PHYS_PORT_STATE,
+                            in, sizeof(in), out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 4 + 16 * (CXL_NUM_DSPS + 1));
+    g_assert_cmpuint(out[0], ==, CXL_NUM_DSPS + 1);
+    for (i = 0; i <= CXL_NUM_DSPS; i++) {
+        const uint8_t *b = out + 4 + 16 * i;
+
+        g_assert_cmpuint(b[0], ==, i);
+        if (i == CXL_USP_PORT) {
+            g_assert_cmpuint(b[1], ==, 4);          /* upstream port */
+        } else {
+            g_assert_cmpuint(b[1], ==, 3);          /* downstream port */
+            /* Port 2 is empty, 0 and 1 have type 3 devices below */
+            g_assert_cmpuint(b[4], ==, i == 2 ? 0 : 5);
+        }
+    }
+    mctp_test_end(&t);
+}
+
+/* Tunnel Management Command to the DCD's FM-owned LD: its Identify */
+static void test_fmapi_tunnel_identify(void)
+{
+    MCTPTest t;
+    uint8_t in[4 + CXL_HDR_SIZE] = {
+        CXL_DCD_PORT, 0, CXL_HDR_SIZE, 0,
+        CXL_CATEGORY_REQ, 0x5a, 0, CXL_CMD_IDENTIFY, CXL_SET_INFOSTAT,
+    };
+    uint8_t out[128];
+    const uint8_t *inner, *id;
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_TUNNEL, CXL_CMD_TUNNEL, in, sizeof(in),
+                            out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, >=, 4 + CXL_HDR_SIZE + 18);
+    g_assert_cmpuint(out[0] | out[1] << 8, ==, len - 4);
+    inner = out + 4;
+    g_assert_cmphex(inner[0], ==, CXL_CATEGORY_RSP);
+    g_assert_cmphex(inner[1], ==, 0x5a);
+    g_assert_cmphex(inner[3], ==, CXL_CMD_IDENTIFY);
+    g_assert_cmphex(inner[8] | inner[9] << 8, ==, CXL_MBOX_SUCCESS);
+    id = inner + CXL_HDR_SIZE;
+    g_assert_cmphex(ldq_le_p(id + 8), ==, CXL_DCD_SN);
+    g_assert_cmpuint(id[17], ==, 0x03);             /* type 3 */
+    mctp_test_end(&t);
+}
+
+/* An endpoint on a type 3 device: its FM-owned LD command set */
+static void test_type3_identify_ld_dcd(void)
+{
+    MCTPTest t;
+    uint8_t out[128];
+    size_t len;
+
+    mctp_test_start_with(&t, MCTP_DCD_ON_EHCI);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_IDENTIFY, NULL, 0,
+                            out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 18);
+    g_assert_cmphex(ldq_le_p(out + 8), ==, CXL_DCD_SN);
+    g_assert_cmpuint(out[17], ==, 0x03);
+
+    /* Get LD Info: all of its memory, one LD */
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_MLD_COMP, CXL_CMD_GET_LD_INFO, NULL, 0,
+                            out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 11);
+    g_assert_cmphex(ldq_le_p(out), ==, CXL_DCD_SIZE);
+    g_assert_cmpuint(lduw_le_p(out + 8), ==, 1);
+
+    /* Get DCD Info: regions and capacity (in 256 MiB units) */
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_FM_DCD, CXL_CMD_GET_DCD_INFO, NULL, 0,
+                            out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, >=, 20);
+    g_assert_cmpuint(out[0], ==, 1);                /* hosts */
+    g_assert_cmpuint(out[1], ==, CXL_DCD_REGIONS);
+    g_assert_cmphex(ldq_le_p(out + 12), ==, CXL_DCD_SIZE >> 28);
+    mctp_test_end(&t);
+}
+
+/* Get Log of the CEL: @len bytes from @offset */
+static uint16_t cxl_get_cel(MCTPTest *t, uint32_t offset, uint32_t len,
+                            uint8_t *out, size_t *out_len)
+{
+    static const uint8_t cel_uuid[16] = {
+        0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
+        0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
+    };
+    uint8_t in[0x18];
+
+    memcpy(in, cel_uuid, sizeof(cel_uuid));
+    stl_le_p(in + 16, offset);
+    stl_le_p(in + 20, len);
+    return cxl_cmd(t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, CXL_SET_LOGS,
+                   CXL_CMD_GET_LOG, in, sizeof(in), out, 1024, out_len);
+}
+
+/*
+ * After Set Response Message Limit to 2^10, a 1 KiB Get Log comes back as
+ * 17 packets of at most 68 bytes packed into three 512-byte IN transfers
+ * (the RFC sent one packet of any size, and QEMU asserted past 512).
+ */
+static void test_cci_response_limit_1k_log(void)
+{
+    g_autofree uint8_t *log = g_malloc(1024);
+    g_autofree uint8_t *half = g_malloc(1024);
+    MCTPTest t;
+    uint8_t limit = 10, out[8];
+    size_t len, i;
+    bool identify = false;
+
+    mctp_test_start(&t);
+    /* 512 bytes is the limit to begin with */
+    g_assert_cmphex(cxl_get_cel(&t, 0, 1024, log, &len), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
+                            out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 1);
+    g_assert_cmpuint(out[0], ==, 10);
+
+    t.in_xfers = 0;
+    g_assert_cmphex(cxl_get_cel(&t, 0, 1024, log, &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 1024);
+    /* 1 + 12 + 1024 bytes in 64-byte payloads, 7 packets per transfer */
+    g_assert_cmpuint(t.in_xfers, ==, 3);
+    /* Its entries: 4 bytes each, Identify (0001h) among them */
+    for (i = 0; i + 4 <= len && lduw_le_p(log + i); i += 4) {
+        identify |= lduw_le_p(log + i) == 0x0001;
+    }
+    g_assert_true(identify);
+    g_assert_cmpuint(i, >, 8 * 4);
+    /* The same bytes as the second half read on its own */
+    g_assert_cmphex(cxl_get_cel(&t, 512, 512, half, &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 512);
+    g_assert_cmpmem(half, 512, log + 512, 512);
+    g_assert_cmphex(cxl_get_cel(&t, 0, 512, half, &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpmem(half, 512, log, 512);
+    mctp_assert_nothing_queued(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * A request longer than 255 bytes (five baseline packets): the RFC kept
+ * the reassembled length in the 8-bit USB length field.  Get Physical
+ * Port State for all four ports, with trailing bytes it ignores.
+ */
+static void test_fmapi_request_over_255_bytes(void)
+{
+    enum { PL = 300 };
+    g_autofree uint8_t *in = g_malloc0(PL);
+    MCTPTest t;
+    uint8_t out[256];
+    size_t len;
+    int i;
+
+    in[0] = CXL_NUM_DSPS + 1;
+    for (i = 0; i <= CXL_NUM_DSPS; i++) {
+        in[1 + i] = i;
+    }
+    mctp_test_start(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_PHYS_SWITCH, CXL_CMD_GET_PHYS_PORT_STATE,
+                            in, PL, out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 4 + 16 * (CXL_NUM_DSPS + 1));
+    g_assert_cmpuint(out[4 + 16 * CXL_USP_PORT], ==, CXL_USP_PORT);
+    mctp_test_end(&t);
+}
+
+/* Two endpoints on one switch: each has its own CCI state */
+static void test_two_endpoints_own_cci(void)
+{
+    MCTPTest t;
+    QEHCIDevice *dev[2];
+    uint8_t limit = 10, out[8];
+    size_t len;
+    int i;
+
+    mctp_test_boot(&t, EHCI_ARGS
+                   "-device usb-cxl-mctp,bus=ehci.0,port=1,target=us0 "
+                   "-device usb-cxl-mctp,bus=ehci.0,port=2,target=us0 ");
+    t.hc = qehci_init(t.qts, t.pcibus, &t.alloc, EHCI_DEVFN);
+    for (i = 0; i < 2; i++) {
+        dev[i] = qehci_enumerate(t.hc, i, USB_ADDR + i, t.desc);
+        assert_xfer_ok(qehci_set_configuration(dev[i], 1));
+    }
+    t.dev = dev[0];
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
+                            out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
+    t.dev = dev[1];
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_GET_RSP_LIMIT, NULL, 0,
+                            out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(out[0], ==, 9);
+    t.dev = dev[0];
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_GET_RSP_LIMIT, NULL, 0,
+                            out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(out[0], ==, 10);
+    qehci_device_free(dev[1]);
+    mctp_test_end(&t);
+}
+
+/* A port reset forgets the EID and any partly received request */
+static void test_reset_drops_eid_and_partial(void)
+{
+    MCTPTest t;
+    uint8_t set[2] = { 0x00, DEVICE_EID }, rsp[8], xfer[32];
+    uint8_t msg[2] = { MCTP_CTRL_RQ | 1, MCTP_GET_EID };
+    size_t len;
+    int port;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
+                                 sizeof(set), rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_SUCCESS);
+    /* The start of a request whose end comes after the reset */
+    len = dsp0283_packet(xfer, DEVICE_EID, MCTP_SOM | MCTP_TO | 2,
+                         (const uint8_t[]) { MCTP_TYPE_CONTROL }, 1);
+    mctp_send_raw(&t, xfer, len);
+
+    port = qehci_first_connected_port(t.hc);
+    qehci_device_free(t.dev);
+    t.dev = qehci_enumerate(t.hc, port, USB_ADDR, t.desc);
+    assert_xfer_ok(qehci_set_configuration(t.dev, 1));
+
+    len = dsp0283_packet(xfer, MCTP_EID_NULL,
+                         MCTP_EOM | MCTP_TO | 2 | 1 << MCTP_SEQ_SHIFT,
+                         msg, sizeof(msg));
+    mctp_send_raw(&t, xfer, len);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/* Malformed input: dropped (or answered with an error), device unharmed */
+
+static void test_bad_dmtf_id(void)
+{
+    MCTPTest t;
+    uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ, MCTP_GET_EID };
+    uint8_t xfer[16];
+    size_t len;
+
+    mctp_test_start(&t);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_EOM | MCTP_TO,
+                         msg, sizeof(msg));
+    xfer[1] = 0xb5;
+    mctp_send_raw(&t, xfer, len);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+static void test_usb_length_below_8(void)
+{
+    MCTPTest t;
+    /* A USB header saying 7 bytes: less than the two headers */
+    uint8_t xfer[7] = { 0x1a, 0xb4, 0, 7, MCTP_HDR_VERSION, 0, HOST_EID };
+
+    mctp_test_start(&t);
+    mctp_send_raw(&t, xfer, sizeof(xfer));
+    xfer[3] = 5;
+    mctp_send_raw(&t, xfer, 5);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+static void test_length_beyond_transfer(void)
+{
+    MCTPTest t;
+    uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ, MCTP_GET_EID };
+    uint8_t xfer[16];
+    size_t len;
+
+    mctp_test_start(&t);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_EOM | MCTP_TO,
+                         msg, sizeof(msg));
+    xfer[3] = 100;
+    mctp_send_raw(&t, xfer, len);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/* Packets after a bad header in the same transfer are dropped too */
+static void test_bad_header_drops_rest_of_transfer(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ, MCTP_GET_EID };
+    uint8_t xfer[64];
+    size_t len = 0, bad;
+
+    mctp_test_start(&t);
+    len += dsp0283_packet(xfer + len, MCTP_EID_NULL,
+                          MCTP_SOM | MCTP_EOM | MCTP_TO | 1, msg, sizeof(msg));
+    bad = len;
+    len += dsp0283_packet(xfer + len, MCTP_EID_NULL,
+                          MCTP_SOM | MCTP_EOM | MCTP_TO | 2, msg, sizeof(msg));
+    xfer[bad] = 0x00;
+    len += dsp0283_packet(xfer + len, MCTP_EID_NULL,
+                          MCTP_SOM | MCTP_EOM | MCTP_TO | 3, msg, sizeof(msg));
+    mctp_send_raw(&t, xfer, len);
+    mctp_recv_response(&t, m, 1, MCTP_TYPE_CONTROL);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+static void test_bad_sequence(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t p0[1] = { MCTP_TYPE_CONTROL };
+    uint8_t p1[2] = { MCTP_CTRL_RQ, MCTP_GET_EID };
+    uint8_t xfer[16];
+    size_t len;
+
+    mctp_test_start(&t);
+    /* Sequence 0 then 2: the message is dropped */
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_TO | 1, p0, 1);
+    mctp_send_raw(&t, xfer, len);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL,
+                         MCTP_EOM | MCTP_TO | 1 | 2 << MCTP_SEQ_SHIFT, p1, 2);
+    mctp_send_raw(&t, xfer, len);
+    mctp_assert_nothing_queued(&t);
+    /* 3 then 0 (wrapping): a whole message */
+    len = dsp0283_packet(xfer, MCTP_EID_NULL,
+                         MCTP_SOM | MCTP_TO | 1 | 3 << MCTP_SEQ_SHIFT, p0, 1);
+    mctp_send_raw(&t, xfer, len);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_EOM | MCTP_TO | 1, p1, 2);
+    mctp_send_raw(&t, xfer, len);
+    mctp_recv_response(&t, m, 1, MCTP_TYPE_CONTROL);
+    g_assert_cmphex(m->data[3], ==, MCTP_CC_SUCCESS);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+static void test_middle_without_start(void)
+{
+    MCTPTest t;
+    uint8_t p1[2] = { MCTP_CTRL_RQ, MCTP_GET_EID };
+    uint8_t xfer[16];
+    size_t len;
+
+    mctp_test_start(&t);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL,
+                         MCTP_EOM | MCTP_TO | 1 | 1 << MCTP_SEQ_SHIFT, p1, 2);
+    mctp_send_raw(&t, xfer, len);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+static void test_message_over_size_limit(void)
+{
+    enum { PL = 200 };
+    g_autofree uint8_t *req = g_malloc0(CXL_HDR_SIZE + PL);
+    MCTPTest t;
+
+    mctp_test_start_with(&t, EHCI_ARGS "-device usb-cxl-mctp,bus=ehci.0,"
+                         "target=us0,max-message-size=128 ");
+    req[3] = CXL_CMD_IDENTIFY;
+    req[5] = PL;
+    mctp_send(&t, MCTP_EID_NULL, 1, MCTP_TYPE_CXL_CCI, req,
+              CXL_HDR_SIZE + PL, MCTP_BASELINE_MTU);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/* FM-API commands only over type 0x07, the others only over 0x08 */
+static void test_binding_mismatch(void)
+{
+    MCTPTest t;
+    uint8_t out[128];
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_PHYS_SWITCH, CXL_CMD_IDENTIFY_SWITCH,
+                            NULL, 0, out, sizeof(out), &len),
+                    ==, CXL_MBOX_UNSUPPORTED);
+    g_assert_cmpuint(len, ==, 0);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_INFOSTAT, CXL_CMD_IDENTIFY, NULL, 0,
+                            out, sizeof(out), &len),
+                    ==, CXL_MBOX_UNSUPPORTED);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_PHYS_SWITCH, CXL_CMD_IDENTIFY_SWITCH,
+                            NULL, 0, out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+static void test_payload_length_mismatch(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t req[CXL_HDR_SIZE] = {
+        CXL_CATEGORY_REQ, 9, 0, CXL_CMD_IDENTIFY, CXL_SET_INFOSTAT, 5,
+    };
+
+    mctp_test_start(&t);
+    /* The header claims 5 payload bytes, none follow */
+    mctp_send(&t, MCTP_EID_NULL, 1, MCTP_TYPE_CXL_CCI, req, sizeof(req),
+              MCTP_BASELINE_MTU);
+    mctp_recv_response(&t, m, 1, MCTP_TYPE_CXL_CCI);
+    g_assert_cmpuint(m->len, ==, 1 + CXL_HDR_SIZE);
+    g_assert_cmphex(m->data[1 + 1], ==, 9);
+    g_assert_cmphex(m->data[1 + 8] | m->data[1 + 9] << 8, ==,
+                    CXL_MBOX_INVALID_PAYLOAD_LENGTH);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+static void test_unknown_opcode(void)
+{
+    MCTPTest t;
+    uint8_t out[16];
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, 0x00, 0xff,
+                            NULL, 0, out, sizeof(out), &len),
+                    ==, CXL_MBOX_UNSUPPORTED);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+static void test_wrong_destination_eid(void)
+{
+    MCTPTest t;
+    uint8_t set[2] = { 0x00, DEVICE_EID }, rsp[8], xfer[16];
+    uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ, MCTP_GET_EID };
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
+                                 sizeof(set), rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_SUCCESS);
+    len = dsp0283_packet(xfer, DEVICE_EID + 1, MCTP_SOM | MCTP_EOM | MCTP_TO,
+                         msg, sizeof(msg));
+    mctp_send_raw(&t, xfer, len);
+    mctp_assert_nothing_queued(&t);
+    g_assert_cmphex(mctp_get_eid(&t, DEVICE_EID), ==, DEVICE_EID);
+    mctp_assert_still_works(&t, DEVICE_EID);
+    mctp_test_end(&t);
+}
+
+/* Set EID to an EID outside 8..254 is refused; the EID stays unassigned */
+static void test_set_eid_invalid(void)
+{
+    MCTPTest t;
+    uint8_t set[2] = { 0x00, MCTP_EID_NULL }, rsp[8];
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
+                                 sizeof(set), rsp, sizeof(rsp), &len),
+                    ==, 0x02 /* invalid data */);
+    set[1] = 0xff;
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
+                                 sizeof(set), rsp, sizeof(rsp), &len),
+                    ==, 0x02);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -919,6 +1462,42 @@ int main(int argc, char **argv)
                    test_fmapi_identify_switch);
     qtest_add_func("/usb-cxl-mctp/fmapi/multi-packet",
                    test_fmapi_multi_packet);
+    qtest_add_func("/usb-cxl-mctp/fmapi/physical-port-state",
+                   test_fmapi_physical_port_state);
+    qtest_add_func("/usb-cxl-mctp/fmapi/tunnel-identify",
+                   test_fmapi_tunnel_identify);
+    qtest_add_func("/usb-cxl-mctp/fmapi/request-over-255-bytes",
+                   test_fmapi_request_over_255_bytes);
+    qtest_add_func("/usb-cxl-mctp/type3/identify-ld-dcd",
+                   test_type3_identify_ld_dcd);
+    qtest_add_func("/usb-cxl-mctp/cci/response-limit-1k-log",
+                   test_cci_response_limit_1k_log);
+    qtest_add_func("/usb-cxl-mctp/two-endpoints-own-cci",
+                   test_two_endpoints_own_cci);
+    qtest_add_func("/usb-cxl-mctp/reset-drops-eid-and-partial",
+                   test_reset_drops_eid_and_partial);
+    qtest_add_func("/usb-cxl-mctp/control/set-eid-invalid",
+                   test_set_eid_invalid);
+    qtest_add_func("/usb-cxl-mctp/malformed/bad-dmtf-id", test_bad_dmtf_id);
+    qtest_add_func("/usb-cxl-mctp/malformed/usb-length-below-8",
+                   test_usb_length_below_8);
+    qtest_add_func("/usb-cxl-mctp/malformed/length-beyond-transfer",
+                   test_length_beyond_transfer);
+    qtest_add_func("/usb-cxl-mctp/malformed/bad-header-drops-rest",
+                   test_bad_header_drops_rest_of_transfer);
+    qtest_add_func("/usb-cxl-mctp/malformed/bad-sequence", test_bad_sequence);
+    qtest_add_func("/usb-cxl-mctp/malformed/middle-without-start",
+                   test_middle_without_start);
+    qtest_add_func("/usb-cxl-mctp/malformed/message-over-size-limit",
+                   test_message_over_size_limit);
+    qtest_add_func("/usb-cxl-mctp/malformed/binding-mismatch",
+                   test_binding_mismatch);
+    qtest_add_func("/usb-cxl-mctp/malformed/payload-length-mismatch",
+                   test_payload_length_mismatch);
+    qtest_add_func("/usb-cxl-mctp/malformed/unknown-opcode",
+                   test_unknown_opcode);
+    qtest_add_func("/usb-cxl-mctp/malformed/wrong-destination-eid",
+                   test_wrong_destination_eid);
 
     return g_test_run();
 }
