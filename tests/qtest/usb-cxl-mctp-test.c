@@ -1197,6 +1197,30 @@ static void test_reset_drops_eid_and_partial(void)
     mctp_test_end(&t);
 }
 
+/* Unplugged with a request half received and a response not fetched */
+static void test_unplug_mid_message(void)
+{
+    MCTPTest t;
+    uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ, MCTP_GET_EID };
+    uint8_t xfer[32];
+    size_t len;
+
+    mctp_test_start(&t);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_EOM | MCTP_TO | 1,
+                         msg, sizeof(msg));
+    mctp_send_raw(&t, xfer, len);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_TO | 2,
+                         msg, 1);
+    mctp_send_raw(&t, xfer, len);
+    qtest_qmp_device_del(t.qts, "mctp0");
+    /* The controller no longer sees it; QEMU carries on */
+    g_assert_cmpint(qehci_first_connected_port(t.hc), <, 0);
+    qtest_qmp_assert_success(t.qts, "{ 'execute': 'query-status' }");
+    qehci_device_free(t.dev);
+    t.dev = NULL;
+    mctp_test_end(&t);
+}
+
 /* Malformed input: dropped (or answered with an error), device unharmed */
 
 static void test_bad_dmtf_id(void)
@@ -1476,6 +1500,8 @@ int main(int argc, char **argv)
                    test_two_endpoints_own_cci);
     qtest_add_func("/usb-cxl-mctp/reset-drops-eid-and-partial",
                    test_reset_drops_eid_and_partial);
+    qtest_add_func("/usb-cxl-mctp/unplug-mid-message",
+                   test_unplug_mid_message);
     qtest_add_func("/usb-cxl-mctp/control/set-eid-invalid",
                    test_set_eid_invalid);
     qtest_add_func("/usb-cxl-mctp/malformed/bad-dmtf-id", test_bad_dmtf_id);
