@@ -13,6 +13,10 @@
  * a 4-byte header (DMTF vendor ID 0x1AB4 big-endian, reserved, length of
  * the whole packet including this header) and an MCTP packet.  In v1.0 a
  * packet never spans transfers and a transfer is at most 512 bytes.
+ *
+ * No USBPacket is ever held: an OUT is consumed at once and an IN with
+ * nothing queued is NAKed (the host retries it after usb_wakeup()), so
+ * there is no USB_RET_ASYNC packet to cancel and no cancel_packet hook.
  */
 
 #include "qemu/osdep.h"
