@@ -82,5 +82,13 @@ if ! make -C "$QBUILD" -j"$JOBS" --no-print-directory > "$QBUILD/make.log" 2>&1;
     grep -E 'error|Error|FAILED' "$QBUILD/make.log" | head -n 20 >&2
     die "QEMU build failed; full log: $QBUILD/make.log"
 fi
+# The series' own files must compile without a warning (QEMU itself is
+# built without -Werror from a release tarball).
+overlay_re=$(cd "$REPO" && find hw include tests/qtest -name '*.[ch]' 2>/dev/null |
+             sed 's/[.]/[.]/g' | paste -sd'|' -)
+if [ -n "$overlay_re" ] &&
+   grep -E "^\.\./($overlay_re):[0-9]+:[0-9]+: warning:" "$QBUILD/make.log" >&2; then
+    die "warnings in the series' files (above); full log: $QBUILD/make.log"
+fi
 n=$(grep -cE '^\[[0-9]+/[0-9]+\] (Compiling|Linking)' "$QBUILD/make.log" || true)
 say "done: $QEMU ($n files compiled or linked)"
