@@ -1223,7 +1223,11 @@ static void test_unplug_mid_message(void)
 
 /* Malformed input: dropped (or answered with an error), device unharmed */
 
-static void test_bad_dmtf_id(void)
+/*
+ * A Get EID request whose DSP0283 header byte @index is @value instead:
+ * the device must drop it and carry on.
+ */
+static void mctp_test_bad_usb_header(size_t index, uint8_t value)
 {
     MCTPTest t;
     uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ, MCTP_GET_EID };
@@ -1233,10 +1237,15 @@ static void test_bad_dmtf_id(void)
     mctp_test_start(&t);
     len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_EOM | MCTP_TO,
                          msg, sizeof(msg));
-    xfer[1] = 0xb5;
+    xfer[index] = value;
     mctp_send_raw(&t, xfer, len);
     mctp_assert_still_works(&t, MCTP_EID_NULL);
     mctp_test_end(&t);
+}
+
+static void test_bad_dmtf_id(void)
+{
+    mctp_test_bad_usb_header(1, 0xb5);
 }
 
 static void test_usb_length_below_8(void)
@@ -1255,18 +1264,7 @@ static void test_usb_length_below_8(void)
 
 static void test_length_beyond_transfer(void)
 {
-    MCTPTest t;
-    uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ, MCTP_GET_EID };
-    uint8_t xfer[16];
-    size_t len;
-
-    mctp_test_start(&t);
-    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_EOM | MCTP_TO,
-                         msg, sizeof(msg));
-    xfer[3] = 100;
-    mctp_send_raw(&t, xfer, len);
-    mctp_assert_still_works(&t, MCTP_EID_NULL);
-    mctp_test_end(&t);
+    mctp_test_bad_usb_header(3, 100);
 }
 
 /* Packets after a bad header in the same transfer are dropped too */
@@ -1433,6 +1431,85 @@ static void test_wrong_destination_eid(void)
     mctp_test_end(&t);
 }
 
+/*
+ * DSP0236: once one bus owner has assigned the EID, a plain Set from
+ * another is rejected (the response says so and gives the EID in use);
+ * Force takes.
+ */
+static void test_control_set_eid_other_bus_owner(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t set[2] = { 0x00, DEVICE_EID }, rsp[8], xfer[16];
+    uint8_t msg[5] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ | 3, MCTP_SET_EID,
+                       0x00, DEVICE_EID + 1 };
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
+                                 sizeof(set), rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_SUCCESS);
+    /* The same request from EID HOST_EID + 1 */
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_EOM | MCTP_TO | 5,
+                         msg, sizeof(msg));
+    xfer[6] = HOST_EID + 1;
+    mctp_send_raw(&t, xfer, len);
+    g_assert(mctp_recv(&t, m));
+    g_assert_cmphex(m->dest, ==, HOST_EID + 1);
+    g_assert_cmpuint(m->len, ==, 7);
+    g_assert_cmphex(m->data[3], ==, MCTP_CC_SUCCESS);
+    g_assert_cmphex(m->data[4] & 0x30, ==, 0x10);      /* rejected */
+    g_assert_cmphex(m->data[5], ==, DEVICE_EID);
+    /* Force */
+    msg[3] = 0x01;
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_EOM | MCTP_TO | 6,
+                         msg, sizeof(msg));
+    xfer[6] = HOST_EID + 1;
+    mctp_send_raw(&t, xfer, len);
+    g_assert(mctp_recv(&t, m));
+    g_assert_cmphex(m->data[4] & 0x30, ==, 0x00);      /* accepted */
+    g_assert_cmphex(m->data[5], ==, DEVICE_EID + 1);
+    mctp_assert_still_works(&t, DEVICE_EID + 1);
+    mctp_test_end(&t);
+}
+
+/* Control messages to the broadcast EID are answered, CXL ones are not */
+static void test_broadcast_control_only(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t ctl[2] = { MCTP_CTRL_RQ | 2, MCTP_GET_EID };
+    uint8_t cxl[CXL_HDR_SIZE] = {
+        CXL_CATEGORY_REQ, 1, 0, CXL_CMD_IDENTIFY, CXL_SET_INFOSTAT,
+    };
+
+    mctp_test_start(&t);
+    mctp_send(&t, 0xff, 1, MCTP_TYPE_CONTROL, ctl, sizeof(ctl),
+              MCTP_BASELINE_MTU);
+    mctp_recv_response(&t, m, 1, MCTP_TYPE_CONTROL);
+    g_assert_cmphex(m->data[3], ==, MCTP_CC_SUCCESS);
+    mctp_send(&t, 0xff, 2, MCTP_TYPE_CXL_CCI, cxl, sizeof(cxl),
+              MCTP_BASELINE_MTU);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/* The switch set has Background Operation Status; nothing is running */
+static void test_cci_background_status(void)
+{
+    MCTPTest t;
+    uint8_t out[16];
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, 0x02, NULL, 0,
+                            out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 8);
+    g_assert_cmphex(out[0] & 1, ==, 0);     /* no operation in progress */
+    mctp_test_end(&t);
+}
+
 /* Set EID to an EID outside 8..254 is refused; the EID stays unassigned */
 static void test_set_eid_invalid(void)
 {
@@ -1502,6 +1579,12 @@ int main(int argc, char **argv)
                    test_reset_drops_eid_and_partial);
     qtest_add_func("/usb-cxl-mctp/unplug-mid-message",
                    test_unplug_mid_message);
+    qtest_add_func("/usb-cxl-mctp/control/set-eid-other-bus-owner",
+                   test_control_set_eid_other_bus_owner);
+    qtest_add_func("/usb-cxl-mctp/control/broadcast-control-only",
+                   test_broadcast_control_only);
+    qtest_add_func("/usb-cxl-mctp/cci/background-status",
+                   test_cci_background_status);
     qtest_add_func("/usb-cxl-mctp/control/set-eid-invalid",
                    test_set_eid_invalid);
     qtest_add_func("/usb-cxl-mctp/malformed/bad-dmtf-id", test_bad_dmtf_id);
