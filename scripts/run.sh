@@ -1,19 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# run.sh [shell]: boot the guest on the default topology (scripts/topology.sh)
-# with its console on this terminal.  The guest prints what it sees of the
-# CXL topology and the USB buses and powers off; with "shell" it leaves a
-# shell instead (Ctrl-A X quits QEMU).
+# run.sh [shell|report]: boot the guest on the default topology
+# (scripts/topology.sh) with its console on this terminal.  The guest prints
+# what it sees of the CXL topology and the USB buses, then its fabric
+# manager client sets up the MCTP links and describes the fabric over
+# FM-API, and the guest powers off.  "shell" sets up the links and leaves a
+# shell instead (Ctrl-A X quits QEMU); "report" stops after the report.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$REPO/scripts/topology.sh"
 
-mode=report
+mode=demo
 case "${1:-}" in
 '') ;;
-shell) mode=shell ;;
-*) die "unknown argument '$1' (ARGS=shell leaves a guest shell)" ;;
+shell|report) mode=$1 ;;
+*) die "unknown argument '$1' (ARGS=shell leaves a guest shell, ARGS=report skips the client)" ;;
 esac
 
 for f in "$QEMU" "$GUEST/bzImage" "$GUEST/initramfs.cpio"; do

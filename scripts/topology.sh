@@ -44,8 +44,15 @@ export USB_XHCI_ID=xhci
 export USB_NUM_ROOT_HUBS=3
 # MCTP endpoints (usb-cxl-mctp): the switch's behind EHCI (high speed), the
 # dynamic capacity device's behind xHCI (super speed).
+# MCTP_SWAP_HC=1 puts them the other way round.
 export MCTP_USP_ID=mctp-usp
 export MCTP_DCD_ID=mctp-dcd
+if [ "${MCTP_SWAP_HC:-0}" = 1 ]; then
+    MCTP_USP_HC=$USB_XHCI_ID MCTP_DCD_HC=$USB_EHCI_ID
+else
+    MCTP_USP_HC=$USB_EHCI_ID MCTP_DCD_HC=$USB_XHCI_ID
+fi
+export MCTP_USP_HC MCTP_DCD_HC
 export USB_NUM_MCTP=2
 
 default_topology_args() {
@@ -68,8 +75,8 @@ default_topology_args() {
         -M "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=$CXL_FMW_SIZE"
         -device "usb-ehci,bus=pcie.0,id=$USB_EHCI_ID"
         -device "qemu-xhci,bus=pcie.0,id=$USB_XHCI_ID"
-        -device "usb-cxl-mctp,bus=$USB_EHCI_ID.0,target=$CXL_USP_ID,id=$MCTP_USP_ID"
-        -device "usb-cxl-mctp,bus=$USB_XHCI_ID.0,target=$CXL_DCD_ID,id=$MCTP_DCD_ID"
+        -device "usb-cxl-mctp,bus=$MCTP_USP_HC.0,target=$CXL_USP_ID,id=$MCTP_USP_ID"
+        -device "usb-cxl-mctp,bus=$MCTP_DCD_HC.0,target=$CXL_DCD_ID,id=$MCTP_DCD_ID"
     )
 }
 
