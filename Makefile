@@ -37,8 +37,8 @@ run: all
 check: all
 	@scripts/check.sh
 
-bench:
-	@echo "make bench: not implemented yet (benchmarks come with the end-to-end issue)"
+bench: all
+	@scripts/bench.sh
 
 series:
 	@echo "make series: not implemented yet (the upstream-series issue exports patches/ + overlay as git format-patch)"

@@ -13,7 +13,7 @@ pkgs=(
     libglib2.0-dev libpixman-1-dev flex bison python3-venv
     ccache quilt patchutils rsync dpkg-dev git
     bc libelf-dev cpio xz-utils busybox-static
-    seabios ipxe-qemu
+    seabios ipxe-qemu valgrind
 )
 # From bookworm-backports: QEMU 10.2 wants meson >= 1.5; pycotap for TAP.
 bpo_pkgs=(meson python3-pycotap)

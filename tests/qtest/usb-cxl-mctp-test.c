@@ -1529,6 +1529,152 @@ static void test_set_eid_invalid(void)
     mctp_test_end(&t);
 }
 
+/*
+ * Benchmarks (-m perf only): the same commands through usb-cxl-mctp and
+ * through the switch's mailbox CCI (cxl-switch-mailbox-cci on pcie.0), in
+ * one QEMU.  BENCH_PATH=mctp or mailbox runs one path only (for counting
+ * QEMU's instructions per command under callgrind), BENCH_ITERATIONS
+ * sets the count.  Results go out as "BENCH" TAP comments.
+ */
+#define SWCCI_DEVFN         QPCI_DEVFN(0x10, 0)
+#define CXL_MBOX_CAP_ID     0x0002
+#define CXL_MBOX_CTRL       0x04
+#define CXL_MBOX_CMD        0x08
+#define CXL_MBOX_STS        0x10
+#define CXL_MBOX_PAYLOAD    0x20
+
+typedef struct SwitchMailbox {
+    QPCIDevice *dev;
+    QPCIBar bar;
+    uint64_t regs;              /* mailbox registers in BAR 0 */
+} SwitchMailbox;
+
+static void mbox_init(MCTPTest *t, SwitchMailbox *mb)
+{
+    uint32_t count, i;
+
+    mb->dev = qpci_device_find(t->pcibus, SWCCI_DEVFN);
+    g_assert_nonnull(mb->dev);
+    qpci_device_enable(mb->dev);
+    mb->bar = qpci_iomap(mb->dev, 0, NULL);
+    /* CXL r3.2 8.2.8.1: the device capabilities array */
+    count = qpci_io_readq(mb->dev, mb->bar, 0) >> 32 & 0xffff;
+    mb->regs = 0;
+    for (i = 1; i <= count; i++) {
+        uint64_t hdr = qpci_io_readq(mb->dev, mb->bar, i * 16);
+
+        if ((hdr & 0xffff) == CXL_MBOX_CAP_ID) {
+            mb->regs = qpci_io_readl(mb->dev, mb->bar, i * 16 + 4);
+        }
+    }
+    g_assert_cmphex(mb->regs, !=, 0);
+}
+
+static uint16_t mbox_cmd(SwitchMailbox *mb, uint8_t set, uint8_t cmd,
+                         const void *in, size_t in_len, void *out,
+                         size_t *out_len)
+{
+    uint64_t reg;
+
+    if (in_len) {
+        qpci_memwrite(mb->dev, mb->bar, mb->regs + CXL_MBOX_PAYLOAD, in,
+                      in_len);
+    }
+    qpci_io_writeq(mb->dev, mb->bar, mb->regs + CXL_MBOX_CMD,
+                   cmd | set << 8 | (uint64_t)in_len << 16);
+    qpci_io_writel(mb->dev, mb->bar, mb->regs + CXL_MBOX_CTRL, 1);
+    /* The command runs synchronously: the doorbell is clear again */
+    g_assert_cmphex(qpci_io_readl(mb->dev, mb->bar,
+                                  mb->regs + CXL_MBOX_CTRL) & 1, ==, 0);
+    reg = qpci_io_readq(mb->dev, mb->bar, mb->regs + CXL_MBOX_CMD);
+    *out_len = reg >> 16 & 0xfffff;
+    if (*out_len) {
+        qpci_memread(mb->dev, mb->bar, mb->regs + CXL_MBOX_PAYLOAD, out,
+                     *out_len);
+    }
+    return qpci_io_readq(mb->dev, mb->bar, mb->regs + CXL_MBOX_STS) >> 32;
+}
+
+static unsigned bench_iterations(void)
+{
+    const char *n = g_getenv("BENCH_ITERATIONS");
+
+    return n ? atoi(n) : 200;
+}
+
+static bool bench_path(const char *path)
+{
+    const char *want = g_getenv("BENCH_PATH");
+
+    return !want || !strcmp(want, path);
+}
+
+/* Identify (@log_len 0) or Get Log of @log_len bytes of the CEL */
+static void bench_one(const char *name, size_t log_len)
+{
+    g_autofree uint8_t *out = g_malloc(2048);
+    uint8_t in[0x18] = {
+        0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
+        0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
+    };
+    uint8_t set = log_len ? CXL_SET_LOGS : CXL_SET_INFOSTAT;
+    uint8_t cmd = log_len ? CXL_CMD_GET_LOG : CXL_CMD_IDENTIFY;
+    size_t in_len = log_len ? sizeof(in) : 0;
+    unsigned n = bench_iterations(), i;
+    double us_mctp = 0, us_mbox = 0;
+    SwitchMailbox mb;
+    MCTPTest t;
+    uint8_t limit = 10;
+    size_t len;
+    int64_t t0;
+
+    stl_le_p(in + 20, log_len);
+    mctp_test_start_with(&t, MCTP_ON_EHCI "-device cxl-switch-mailbox-cci,"
+                         "bus=pcie.0,addr=10.0,target=us0 ");
+    mbox_init(&t, &mb);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
+                            out, 2048, &len), ==, CXL_MBOX_SUCCESS);
+
+    if (bench_path("mctp")) {
+        t0 = g_get_monotonic_time();
+        for (i = 0; i < n; i++) {
+            g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, set,
+                                    cmd, in, in_len, out, 2048, &len),
+                            ==, CXL_MBOX_SUCCESS);
+        }
+        us_mctp = (double)(g_get_monotonic_time() - t0) / n;
+        g_test_message("BENCH %s usb-cxl-mctp %.1f us/cmd (%u commands, "
+                       "%zu-byte payload)", name, us_mctp, n, len);
+    }
+    if (bench_path("mailbox")) {
+        t0 = g_get_monotonic_time();
+        for (i = 0; i < n; i++) {
+            g_assert_cmphex(mbox_cmd(&mb, set, cmd, in, in_len, out, &len),
+                            ==, CXL_MBOX_SUCCESS);
+        }
+        us_mbox = (double)(g_get_monotonic_time() - t0) / n;
+        g_test_message("BENCH %s switch-mailbox-cci %.1f us/cmd (%u commands, "
+                       "%zu-byte payload)", name, us_mbox, n, len);
+    }
+    if (us_mctp && us_mbox) {
+        g_test_message("BENCH %s ratio usb-cxl-mctp/mailbox %.2f", name,
+                       us_mctp / us_mbox);
+    }
+    g_free(mb.dev);
+    mctp_test_end(&t);
+}
+
+static void test_perf_identify(void)
+{
+    bench_one("identify", 0);
+}
+
+static void test_perf_get_log_1k(void)
+{
+    bench_one("get-log-1k", 1024);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1607,6 +1753,11 @@ int main(int argc, char **argv)
                    test_unknown_opcode);
     qtest_add_func("/usb-cxl-mctp/malformed/wrong-destination-eid",
                    test_wrong_destination_eid);
+
+    if (g_test_perf()) {
+        qtest_add_func("/usb-cxl-mctp/perf/identify", test_perf_identify);
+        qtest_add_func("/usb-cxl-mctp/perf/get-log-1k", test_perf_get_log_1k);
+    }
 
     return g_test_run();
 }
