@@ -146,7 +146,31 @@ else
 fi
 say "kernel from $(cat "$GUEST/kernel-version.txt")"
 
-# --- 4. Initramfs -------------------------------------------------------------
+# --- 4. The in-guest fabric manager client ------------------------------------
+# tests/guest/cxl-mctp-client.c, static against the host's glibc and Linux
+# uapi headers, into $EXTRA/bin (and so into the cpio); rebuilt only when
+# the source, the flags or the compiler change.
+CLIENT_SRC=$REPO/tests/guest/cxl-mctp-client.c
+CLIENT_BIN=$EXTRA/bin/cxl-mctp-client
+CLIENT_CFLAGS=(-static -O2 -Wall -Wextra -Werror)
+if [ -f "$CLIENT_SRC" ]; then
+    clstamp=$GUEST/client.stamp
+    clwant=$( { sha256sum "$CLIENT_SRC"; echo "${CLIENT_CFLAGS[*]}"; gcc --version | head -n 1; } |
+              sha256sum | cut -d' ' -f1)
+    if [ "${GUEST_FORCE:-0}" = 1 ] || [ ! -x "$CLIENT_BIN" ] || [ ! -f "$clstamp" ] ||
+       [ "$(cat "$clstamp")" != "$clwant" ]; then
+        mkdir -p "$EXTRA/bin"
+        run_logged "$GUEST/client-build.log" \
+            gcc "${CLIENT_CFLAGS[@]}" -o "$CLIENT_BIN.tmp" "$CLIENT_SRC"
+        mv "$CLIENT_BIN.tmp" "$CLIENT_BIN"
+        echo "$clwant" > "$clstamp"
+        say "client built: $CLIENT_BIN"
+    else
+        say "client up to date ($CLIENT_BIN)"
+    fi
+fi
+
+# --- 5. Initramfs -------------------------------------------------------------
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found: install busybox-static"
 cstamp=$GUEST/initramfs.stamp
 # Inputs: busybox, /init, and the extra files (names, modes and contents).

@@ -24,6 +24,7 @@ export CXL_HB_BUS=${CXL_HB_BUS:-12}             # pxb-cxl bus_nr
 export CXL_NUM_DSPS=3                           # switch downstream ports
 export CXL_NUM_MEMDEVS=2                        # type 3 devices
 export CXL_USP_SN=${CXL_USP_SN:-0x1000}         # switch upstream port serial
+export CXL_USP_PORT=3                           # its physical port number
 # Type 3 device with persistent memory (RAM-backed here) and a label area.
 export CXL_PMEM_ID=cxl-pmem0
 export CXL_PMEM_SN=${CXL_PMEM_SN:-0x1001}
@@ -65,7 +66,7 @@ default_topology_args() {
         -object "memory-backend-ram,id=cxl-dcd0-mem,share=on,size=$CXL_DCD_SIZE"
         -device "pxb-cxl,bus_nr=$CXL_HB_BUS,bus=pcie.0,id=cxl.1"
         -device cxl-rp,port=0,bus=cxl.1,id=root_port0,chassis=0,slot=0
-        -device "cxl-upstream,bus=root_port0,addr=0.0,multifunction=on,id=$CXL_USP_ID,sn=$CXL_USP_SN"
+        -device "cxl-upstream,bus=root_port0,addr=0.0,multifunction=on,id=$CXL_USP_ID,sn=$CXL_USP_SN,port=$CXL_USP_PORT"
         -device "cxl-switch-mailbox-cci,bus=root_port0,addr=0.1,id=$CXL_SWCCI_ID,target=$CXL_USP_ID"
         -device "cxl-downstream,port=0,bus=$CXL_USP_ID,id=swport0,chassis=0,slot=4"
         -device "cxl-downstream,port=1,bus=$CXL_USP_ID,id=swport1,chassis=0,slot=5"

@@ -1,0 +1,1142 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cxl-mctp-client: a small in-guest fabric manager for the usb-cxl-mctp
+ * endpoints, with AF_MCTP sockets and rtnetlink only (no mctp tool, no
+ * mctpd, no libcxlmi).
+ *
+ *   cxl-mctp-client setup   for every MCTP link (mctpusbN): local EID 8,
+ *                           link up, then what mctpd's SetupEndpoint does:
+ *                           Get/Set Endpoint ID at the null EID (EIDs 20,
+ *                           21, ... per link), a route to the new EID,
+ *                           Get Message Type Support and Get Endpoint UUID
+ *   cxl-mctp-client demo    setup, then per endpoint CXL Identify and the
+ *                           switch (FM-API 51h, tunnel 53h) or type 3
+ *                           (54h, 56h) commands; then on the first switch
+ *                           Set Response Message Limit and a 1 KiB Get Log
+ *                           of the Command Effects Log
+ *
+ * Every output line starts with "CLIENT: "; the last one is "CLIENT: ok"
+ * or "CLIENT: error ...", and the exit status is 0 only after "ok".
+ *
+ * References: DMTF DSP0236 (MCTP base, control messages), DSP0234 and
+ * DSP0281 (CXL FM-API and CCI over MCTP), CXL r3.2 7.6 (FM-API commands)
+ * and 8.2.10 (CCI message format, generic commands).  Response checks
+ * follow mctpd (control) and libcxlmi (CXL).
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <linux/if.h>
+#include <linux/if_arp.h>
+#include <linux/mctp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#ifndef AF_MCTP
+#define AF_MCTP 45
+#endif
+#ifndef SOL_MCTP
+#define SOL_MCTP 285
+#endif
+#ifndef ARPHRD_MCTP
+#define ARPHRD_MCTP 290
+#endif
+
+#define LOCAL_EID       8       /* our EID on every link */
+#define FIRST_EID       20      /* given to the endpoint of the first link */
+#define MAX_MCTP_LINKS       16
+#define RX_TIMEOUT_S    2       /* libcxlmi's MCTP_MAX_TIMEOUT */
+#define CTRL_TRIES      3
+#define LINK_WAIT_MS    3000    /* for the first mctpusbN to appear */
+
+/* MCTP message types (DSP0239) */
+#define MCTP_TYPE_CONTROL       0x00
+#define MCTP_TYPE_CXL_FMAPI     0x07
+#define MCTP_TYPE_CXL_CCI       0x08
+
+/* MCTP control messages (DSP0236 12) */
+#define CTRL_RQ                 0x80
+#define CTRL_D                  0x40
+#define CTRL_IID_MASK           0x1f
+#define CTRL_SET_EID            0x01
+#define CTRL_GET_EID            0x02
+#define CTRL_GET_UUID           0x03
+#define CTRL_GET_MSG_TYPES      0x05
+#define CTRL_HDR_SIZE           3       /* Rq/D/IID, command, completion */
+
+/* CXL CCI message (CXL r3.2 7.6.3): 12-byte header, then the payload */
+#define CXL_HDR_SIZE            12
+#define CXL_CAT_REQ             0
+#define CXL_CAT_RSP             1
+#define CXL_PL_LEN_MASK         0x1fffff
+#define CXL_MAX_PAYLOAD         4096
+
+/* Opcodes: command set in the high byte */
+#define OP_IDENTIFY             0x0001
+#define OP_SET_RSP_LIMIT        0x0004
+#define OP_GET_LOG              0x0401
+#define OP_IDENTIFY_SWITCH      0x5100
+#define OP_GET_PORT_STATE       0x5101
+#define OP_TUNNEL               0x5300
+#define OP_GET_LD_INFO          0x5400
+#define OP_GET_DCD_INFO         0x5600
+
+/* FM-API command sets go over DSP0234 (type 0x07), all others DSP0281 */
+#define FMAPI_SET_FIRST         0x51
+#define FMAPI_SET_LAST          0x59
+
+#define COMPONENT_SWITCH        0x00
+#define COMPONENT_TYPE3         0x03
+
+#define CEL_LOG_BYTES           1024
+#define CEL_PIECE               32
+#define RSP_LIMIT_LOG2          10      /* 2^10 = 1024 bytes */
+
+static const uint8_t cel_uuid[16] = {
+    0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
+    0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
+};
+
+struct link {
+    char name[IFNAMSIZ];
+    int ifindex;
+    uint8_t eid;                /* 0 until set up */
+    uint8_t types[32];          /* message types besides control */
+    unsigned ntypes;
+    uint8_t uuid[16];
+};
+
+/* A CXL component reached over MCTP: one socket for both message types */
+struct cxl_ep {
+    uint8_t eid;
+    int fd;
+    uint8_t tag;                /* CXL message tag, per endpoint */
+};
+
+static int failures;
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("CLIENT: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}
+
+/* Report a failure; the caller goes on with what does not depend on it */
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("CLIENT: error ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    failures++;
+    return -1;
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+    return p[0] | p[1] << 8;
+}
+
+static uint32_t get_le24(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | (uint32_t)p[2] << 16;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 7; i >= 0; i--) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = v;
+    p[1] = v >> 8;
+}
+
+static void put_le24(uint8_t *p, uint32_t v)
+{
+    p[0] = v;
+    p[1] = v >> 8;
+    p[2] = v >> 16;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    put_le16(p, v);
+    put_le16(p + 2, v >> 16);
+}
+
+/* ------------------------------------------------------------------------ */
+/* rtnetlink: addresses, link state, routes                                  */
+
+static int nl_fd = -1;
+static uint32_t nl_seq;
+
+struct nl_req {
+    struct nlmsghdr nh;
+    char buf[256];
+};
+
+static void nl_init(struct nl_req *req, uint16_t type, uint16_t flags,
+                    size_t body_len)
+{
+    memset(req, 0, sizeof(*req));
+    req->nh.nlmsg_len = NLMSG_LENGTH(body_len);
+    req->nh.nlmsg_type = type;
+    req->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+    req->nh.nlmsg_seq = ++nl_seq;
+}
+
+static void nl_attr(struct nl_req *req, uint16_t type, const void *data,
+                    size_t len)
+{
+    struct rtattr *rta = (struct rtattr *)((char *)&req->nh +
+                                           NLMSG_ALIGN(req->nh.nlmsg_len));
+
+    rta->rta_type = type;
+    rta->rta_len = RTA_LENGTH(len);
+    memcpy(RTA_DATA(rta), data, len);
+    req->nh.nlmsg_len = NLMSG_ALIGN(req->nh.nlmsg_len) +
+                        RTA_ALIGN(rta->rta_len);
+}
+
+/* Send @req and wait for its acknowledgement: 0 or a negative errno */
+static int nl_talk(struct nl_req *req)
+{
+    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+    union {
+        struct nlmsghdr nh;
+        char buf[8192];
+    } rsp;
+
+    if (nl_fd < 0) {
+        nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (nl_fd < 0) {
+            return -errno;
+        }
+    }
+    if (sendto(nl_fd, &req->nh, req->nh.nlmsg_len, 0,
+               (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+        return -errno;
+    }
+    for (;;) {
+        ssize_t n = recv(nl_fd, &rsp, sizeof(rsp), 0);
+        struct nlmsghdr *nh;
+
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -errno;
+        }
+        for (nh = &rsp.nh; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+            if (nh->nlmsg_seq != req->nh.nlmsg_seq) {
+                continue;
+            }
+            if (nh->nlmsg_type == NLMSG_ERROR) {
+                struct nlmsgerr *e = NLMSG_DATA(nh);
+
+                return e->error;
+            }
+        }
+    }
+}
+
+/* mctp addr add <eid> dev <link> (an address already there is fine) */
+static int nl_add_addr(int ifindex, uint8_t eid)
+{
+    struct nl_req req;
+    struct ifaddrmsg *ifa;
+    int rc;
+
+    nl_init(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
+    ifa = NLMSG_DATA(&req.nh);
+    ifa->ifa_family = AF_MCTP;
+    ifa->ifa_index = ifindex;
+    nl_attr(&req, IFA_LOCAL, &eid, 1);
+    rc = nl_talk(&req);
+    return rc == -EEXIST ? 0 : rc;
+}
+
+/* mctp link set <link> up */
+static int nl_link_up(int ifindex)
+{
+    struct nl_req req;
+    struct ifinfomsg *ifi;
+
+    nl_init(&req, RTM_NEWLINK, 0, sizeof(*ifi));
+    ifi = NLMSG_DATA(&req.nh);
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = ifindex;
+    ifi->ifi_flags = IFF_UP;
+    ifi->ifi_change = IFF_UP;
+    return nl_talk(&req);
+}
+
+/*
+ * mctp route add <eid> via <link>: a direct route (RTA_OIF) to a single
+ * EID (rtm_dst_len is the extent of the range, 0 here); net/mctp/route.c
+ * wants AF_MCTP, RTN_UNICAST and a u8 RTA_DST.
+ */
+static int nl_add_route(int ifindex, uint8_t eid)
+{
+    struct nl_req req;
+    struct rtmsg *rtm;
+    uint32_t oif = ifindex;
+    int rc;
+
+    nl_init(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rtm));
+    rtm = NLMSG_DATA(&req.nh);
+    rtm->rtm_family = AF_MCTP;
+    rtm->rtm_dst_len = 0;
+    rtm->rtm_table = RT_TABLE_DEFAULT;
+    rtm->rtm_protocol = RTPROT_STATIC;
+    rtm->rtm_scope = RT_SCOPE_LINK;
+    rtm->rtm_type = RTN_UNICAST;
+    nl_attr(&req, RTA_DST, &eid, 1);
+    nl_attr(&req, RTA_OIF, &oif, sizeof(oif));
+    rc = nl_talk(&req);
+    return rc == -EEXIST ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* MCTP links                                                                */
+
+static int read_int(const char *dir, const char *name, const char *attr,
+                    int *val)
+{
+    char path[256];
+    FILE *f;
+    int ok;
+
+    snprintf(path, sizeof(path), "%s/%s/%s", dir, name, attr);
+    f = fopen(path, "r");
+    if (!f) {
+        return -1;
+    }
+    ok = fscanf(f, "%d", val) == 1;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+/* mctpusb2 before mctpusb10 */
+static int link_cmp(const void *a, const void *b)
+{
+    const struct link *la = a, *lb = b;
+    size_t na = strlen(la->name), nb = strlen(lb->name);
+
+    return na != nb ? (na > nb) - (na < nb) : strcmp(la->name, lb->name);
+}
+
+/* The MCTP network devices (type ARPHRD_MCTP) whose name is mctpusbN */
+static unsigned find_links(struct link *links)
+{
+    const char *dir = "/sys/class/net";
+    unsigned n = 0;
+    struct dirent *de;
+    DIR *d = opendir(dir);
+
+    if (!d) {
+        return 0;
+    }
+    while ((de = readdir(d)) && n < MAX_MCTP_LINKS) {
+        int type, ifindex;
+
+        if (strncmp(de->d_name, "mctpusb", 7) ||
+            strlen(de->d_name) >= IFNAMSIZ ||
+            read_int(dir, de->d_name, "type", &type) || type != ARPHRD_MCTP ||
+            read_int(dir, de->d_name, "ifindex", &ifindex)) {
+            continue;
+        }
+        memset(&links[n], 0, sizeof(links[n]));
+        strcpy(links[n].name, de->d_name);
+        links[n].ifindex = ifindex;
+        n++;
+    }
+    closedir(d);
+    qsort(links, n, sizeof(*links), link_cmp);
+    return n;
+}
+
+static int mctp_socket(bool ext_addr)
+{
+    struct timeval tv = { .tv_sec = RX_TIMEOUT_S };
+    int one = 1;
+    int fd = socket(AF_MCTP, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0) {
+        return fail("socket(AF_MCTP): %s", strerror(errno));
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+        (ext_addr &&
+         setsockopt(fd, SOL_MCTP, MCTP_OPT_ADDR_EXT, &one, sizeof(one)))) {
+        fail("setsockopt on AF_MCTP socket: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* ------------------------------------------------------------------------ */
+/* MCTP control requests                                                     */
+
+static uint8_t ctrl_iid;
+
+static const char *ctrl_name(uint8_t cmd)
+{
+    switch (cmd) {
+    case CTRL_SET_EID: return "Set Endpoint ID";
+    case CTRL_GET_EID: return "Get Endpoint ID";
+    case CTRL_GET_UUID: return "Get Endpoint UUID";
+    case CTRL_GET_MSG_TYPES: return "Get Message Type Support";
+    default: return "control request";
+    }
+}
+
+/*
+ * Send control command @cmd with @dlen bytes of @data to @addr and wait for
+ * the response, up to CTRL_TRIES times: on success, @rsp holds the response
+ * after the type byte (Rq/D/IID, command, completion code, data) and
+ * @rsp_len its length, at least @min_len.  A response with another IID is a
+ * late answer to an earlier try and is skipped.
+ */
+static int ctrl_xfer(int fd, const void *addr, socklen_t addr_len,
+                     const char *where, uint8_t cmd, const uint8_t *data,
+                     size_t dlen, uint8_t *rsp, size_t rsp_size,
+                     size_t min_len, size_t *rsp_len)
+{
+    uint8_t req[2 + 8];
+    int try;
+
+    for (try = 0; try < CTRL_TRIES; try++) {
+        uint8_t iid = ctrl_iid++ & CTRL_IID_MASK;
+
+        req[0] = CTRL_RQ | iid;
+        req[1] = cmd;
+        memcpy(req + 2, data, dlen);
+        if (sendto(fd, req, 2 + dlen, 0, addr, addr_len) < 0) {
+            return fail("%s: %s: sendto: %s", where, ctrl_name(cmd),
+                        strerror(errno));
+        }
+        for (;;) {
+            struct sockaddr_mctp_ext from;
+            socklen_t from_len = sizeof(from);
+            ssize_t n = recvfrom(fd, rsp, rsp_size, MSG_TRUNC,
+                                 (struct sockaddr *)&from, &from_len);
+
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                break;          /* timeout: try again */
+            }
+            if (n < 0) {
+                return fail("%s: %s: recvfrom: %s", where, ctrl_name(cmd),
+                            strerror(errno));
+            }
+            if ((size_t)n > rsp_size) {
+                return fail("%s: %s: %zd-byte response, more than %zu",
+                            where, ctrl_name(cmd), n, rsp_size);
+            }
+            if (from.smctp_base.smctp_type != MCTP_TYPE_CONTROL) {
+                return fail("%s: %s: response of message type 0x%02x", where,
+                            ctrl_name(cmd), from.smctp_base.smctp_type);
+            }
+            if (n < CTRL_HDR_SIZE) {
+                return fail("%s: %s: %zd-byte response", where,
+                            ctrl_name(cmd), n);
+            }
+            if (rsp[0] & (CTRL_RQ | CTRL_D) ||
+                (rsp[0] & CTRL_IID_MASK) != iid) {
+                continue;       /* not the answer to this try */
+            }
+            if (rsp[1] != cmd) {
+                return fail("%s: %s: response for command 0x%02x", where,
+                            ctrl_name(cmd), rsp[1]);
+            }
+            if (rsp[2] != 0) {
+                return fail("%s: %s: completion code 0x%02x", where,
+                            ctrl_name(cmd), rsp[2]);
+            }
+            if ((size_t)n < min_len) {
+                return fail("%s: %s: %zd-byte response, expected %zu", where,
+                            ctrl_name(cmd), n, min_len);
+            }
+            *rsp_len = n;
+            return 0;
+        }
+    }
+    return fail("%s: %s: no response after %d tries of %d s", where,
+                ctrl_name(cmd), CTRL_TRIES, RX_TIMEOUT_S);
+}
+
+/*
+ * What mctpd's SetupEndpoint does for a link with no physical address:
+ * Get/Set Endpoint ID at the null EID through the link (extended
+ * addressing), a route to the new EID, then Get Message Type Support and
+ * Get Endpoint UUID to the EID through the routing table.
+ */
+static int setup_endpoint(struct link *l, uint8_t want_eid)
+{
+    struct sockaddr_mctp_ext null_addr = {
+        .smctp_base = {
+            .smctp_family = AF_MCTP,
+            .smctp_network = MCTP_NET_ANY,
+            .smctp_addr.s_addr = MCTP_ADDR_NULL,
+            .smctp_type = MCTP_TYPE_CONTROL,
+            .smctp_tag = MCTP_TAG_OWNER,
+        },
+        .smctp_ifindex = l->ifindex,
+        .smctp_halen = 0,
+    };
+    struct sockaddr_mctp eid_addr = {
+        .smctp_family = AF_MCTP,
+        .smctp_network = MCTP_NET_ANY,
+        .smctp_type = MCTP_TYPE_CONTROL,
+        .smctp_tag = MCTP_TAG_OWNER,
+    };
+    uint8_t rsp[64], set[2] = { 0x00 /* operation: Set */, want_eid };
+    size_t len;
+    uint8_t eid;
+    int fd, rc = -1;
+
+    fd = mctp_socket(true);
+    if (fd < 0) {
+        return -1;
+    }
+    /* Get Endpoint ID: EID, endpoint type, medium-specific */
+    if (ctrl_xfer(fd, &null_addr, sizeof(null_addr), l->name, CTRL_GET_EID,
+                  NULL, 0, rsp, sizeof(rsp), CTRL_HDR_SIZE + 3, &len)) {
+        goto out;
+    }
+    /* Set Endpoint ID: status, EID setting, pool size */
+    if (ctrl_xfer(fd, &null_addr, sizeof(null_addr), l->name, CTRL_SET_EID,
+                  set, sizeof(set), rsp, sizeof(rsp), CTRL_HDR_SIZE + 3,
+                  &len)) {
+        goto out;
+    }
+    eid = rsp[CTRL_HDR_SIZE + 1];
+    if (eid < 8 || eid == 0xff) {
+        fail("%s: Set Endpoint ID: endpoint now at invalid EID %u", l->name,
+             eid);
+        goto out;
+    }
+    if (eid != want_eid) {
+        say("note %s: asked for EID %u, endpoint %s and uses %u", l->name,
+            want_eid, (rsp[CTRL_HDR_SIZE] >> 4 & 3) ? "rejected" : "accepted",
+            eid);
+    }
+    rc = nl_add_route(l->ifindex, eid);
+    if (rc) {
+        fail("%s: route to EID %u: %s", l->name, eid, strerror(-rc));
+        rc = -1;
+        goto out;
+    }
+    rc = -1;
+    close(fd);
+
+    fd = mctp_socket(false);
+    if (fd < 0) {
+        return -1;
+    }
+    eid_addr.smctp_addr.s_addr = eid;
+    /* Get Message Type Support: count, then exactly that many types */
+    if (ctrl_xfer(fd, &eid_addr, sizeof(eid_addr), l->name,
+                  CTRL_GET_MSG_TYPES, NULL, 0, rsp, sizeof(rsp),
+                  CTRL_HDR_SIZE + 1, &len)) {
+        goto out;
+    }
+    l->ntypes = rsp[CTRL_HDR_SIZE];
+    if (len != CTRL_HDR_SIZE + 1 + l->ntypes ||
+        l->ntypes > sizeof(l->types)) {
+        fail("%s: Get Message Type Support: %zu-byte response for %u types",
+             l->name, len, l->ntypes);
+        goto out;
+    }
+    memcpy(l->types, rsp + CTRL_HDR_SIZE + 1, l->ntypes);
+    /* Get Endpoint UUID */
+    if (ctrl_xfer(fd, &eid_addr, sizeof(eid_addr), l->name, CTRL_GET_UUID,
+                  NULL, 0, rsp, sizeof(rsp), CTRL_HDR_SIZE + 16, &len)) {
+        goto out;
+    }
+    memcpy(l->uuid, rsp + CTRL_HDR_SIZE, 16);
+    l->eid = eid;
+    rc = 0;
+out:
+    close(fd);
+    return rc;
+}
+
+static bool link_has_type(const struct link *l, uint8_t type)
+{
+    unsigned i;
+
+    for (i = 0; i < l->ntypes; i++) {
+        if (l->types[i] == type) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Set up every link; returns how many links were found (0: failure) */
+static unsigned setup(struct link *links)
+{
+    unsigned n, i, waited;
+    int rc;
+
+    for (waited = 0; !(n = find_links(links)) && waited < LINK_WAIT_MS;
+         waited += 100) {
+        usleep(100 * 1000);
+    }
+    if (!n) {
+        fail("no mctpusbN link (type %d) in /sys/class/net", ARPHRD_MCTP);
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        struct link *l = &links[i];
+        char types[3 * 32 + 1] = "";
+        unsigned t;
+
+        rc = nl_add_addr(l->ifindex, LOCAL_EID);
+        if (rc) {
+            fail("%s: address %u: %s", l->name, LOCAL_EID, strerror(-rc));
+            continue;
+        }
+        rc = nl_link_up(l->ifindex);
+        if (rc) {
+            fail("%s: link up: %s", l->name, strerror(-rc));
+            continue;
+        }
+        if (setup_endpoint(l, FIRST_EID + i)) {
+            continue;
+        }
+        for (t = 0; t < l->ntypes; t++) {
+            sprintf(types + strlen(types), "%s%02x", t ? "," : "",
+                    l->types[t]);
+        }
+        say("link %s eid %u types %s uuid %02x%02x%02x%02x-%02x%02x-%02x%02x-"
+            "%02x%02x-%02x%02x%02x%02x%02x%02x", l->name, l->eid,
+            l->ntypes ? types : "none",
+            l->uuid[0], l->uuid[1], l->uuid[2], l->uuid[3], l->uuid[4],
+            l->uuid[5], l->uuid[6], l->uuid[7], l->uuid[8], l->uuid[9],
+            l->uuid[10], l->uuid[11], l->uuid[12], l->uuid[13], l->uuid[14],
+            l->uuid[15]);
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CXL commands over MCTP                                                    */
+
+static const char *cxl_rc_name(uint16_t rc)
+{
+    static const char *const names[] = {
+        [0x00] = "success", [0x01] = "background command started",
+        [0x02] = "invalid input", [0x03] = "unsupported",
+        [0x04] = "internal error", [0x05] = "retry required",
+        [0x06] = "busy", [0x07] = "media disabled",
+        [0x08] = "FW transfer in progress", [0x09] = "FW transfer out of order",
+        [0x0a] = "FW verification failed", [0x0b] = "FW invalid slot",
+        [0x0c] = "FW activation failed", [0x0d] = "FW cold reset required",
+        [0x0e] = "invalid handle", [0x0f] = "invalid physical address",
+        [0x10] = "inject poison limit", [0x11] = "permanent media failure",
+        [0x12] = "aborted", [0x13] = "invalid security state",
+        [0x14] = "incorrect passphrase", [0x15] = "unsupported mailbox",
+        [0x16] = "invalid payload length", [0x17] = "invalid log",
+        [0x18] = "interrupted", [0x19] = "unsupported feature version",
+        [0x1a] = "unsupported feature selection",
+        [0x1b] = "feature transfer in progress",
+        [0x1c] = "feature transfer out of order",
+        [0x1d] = "resources exhausted",
+    };
+
+    return rc < sizeof(names) / sizeof(names[0]) && names[rc] ?
+           names[rc] : "unknown";
+}
+
+static int cxl_open(struct cxl_ep *ep, uint8_t eid)
+{
+    ep->eid = eid;
+    ep->tag = 0;
+    ep->fd = mctp_socket(false);
+    return ep->fd < 0 ? -1 : 0;
+}
+
+static void cxl_close(struct cxl_ep *ep)
+{
+    if (ep->fd >= 0) {
+        close(ep->fd);
+        ep->fd = -1;
+    }
+}
+
+/* Fill a 12-byte CXL request header */
+static void cxl_header(uint8_t *h, uint8_t tag, uint16_t opcode,
+                       size_t pl_len)
+{
+    memset(h, 0, CXL_HDR_SIZE);
+    h[0] = CXL_CAT_REQ;
+    h[1] = tag;
+    h[3] = opcode & 0xff;
+    h[4] = opcode >> 8;
+    put_le24(h + 5, pl_len);
+}
+
+/*
+ * Check a CXL response header against the request's tag and opcode, and
+ * its payload length against the @len bytes received (libcxlmi's
+ * sanity_check_mctp_rsp); print what is wrong and return -1.
+ */
+static int cxl_check_response(const char *where, const uint8_t *h, size_t len,
+                              uint8_t tag, uint16_t opcode)
+{
+    uint32_t pl_len;
+    uint16_t rc;
+
+    if (len < CXL_HDR_SIZE) {
+        return fail("%s opcode %04xh: %zu-byte response", where, opcode, len);
+    }
+    if ((h[0] & 0xf) != CXL_CAT_RSP) {
+        return fail("%s opcode %04xh: message category %u, not a response",
+                    where, opcode, h[0] & 0xf);
+    }
+    if (h[1] != tag) {
+        return fail("%s opcode %04xh: tag %u in the response to tag %u",
+                    where, opcode, h[1], tag);
+    }
+    if ((h[3] | h[4] << 8) != opcode) {
+        return fail("%s opcode %04xh: response for opcode %02x%02xh", where,
+                    opcode, h[4], h[3]);
+    }
+    pl_len = get_le24(h + 5) & CXL_PL_LEN_MASK;
+    if (pl_len != len - CXL_HDR_SIZE) {
+        return fail("%s opcode %04xh: payload length %u, but %zu bytes follow"
+                    " the header", where, opcode, pl_len, len - CXL_HDR_SIZE);
+    }
+    rc = get_le16(h + 8);
+    if (rc) {
+        return fail("%s opcode %04xh: return code 0x%04x (%s)", where, opcode,
+                    rc, cxl_rc_name(rc));
+    }
+    return 0;
+}
+
+/*
+ * Run CXL command @opcode on @ep with @in_len bytes of input; on success
+ * the payload is in @out (at least @min_out bytes, @out_len set).
+ */
+static int cxl_cmd(struct cxl_ep *ep, uint16_t opcode, const void *in,
+                   size_t in_len, uint8_t *out, size_t out_size,
+                   size_t min_out, size_t *out_len)
+{
+    static uint8_t req[CXL_HDR_SIZE + CXL_MAX_PAYLOAD];
+    static uint8_t rsp[CXL_HDR_SIZE + CXL_MAX_PAYLOAD];
+    uint8_t set = opcode >> 8;
+    uint8_t type = set >= FMAPI_SET_FIRST && set <= FMAPI_SET_LAST ?
+                   MCTP_TYPE_CXL_FMAPI : MCTP_TYPE_CXL_CCI;
+    struct sockaddr_mctp addr = {
+        .smctp_family = AF_MCTP,
+        .smctp_network = MCTP_NET_ANY,
+        .smctp_addr.s_addr = ep->eid,
+        .smctp_type = type,
+        .smctp_tag = MCTP_TAG_OWNER,
+    };
+    struct sockaddr_mctp from;
+    socklen_t from_len = sizeof(from);
+    uint8_t tag = ep->tag++;
+    char where[32];
+    size_t pl_len;
+    ssize_t n;
+
+    snprintf(where, sizeof(where), "eid %u", ep->eid);
+    if (in_len > CXL_MAX_PAYLOAD) {
+        return fail("%s opcode %04xh: %zu-byte input", where, opcode, in_len);
+    }
+    cxl_header(req, tag, opcode, in_len);
+    memcpy(req + CXL_HDR_SIZE, in, in_len);
+    if (sendto(ep->fd, req, CXL_HDR_SIZE + in_len, 0,
+               (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        return fail("%s opcode %04xh: sendto: %s", where, opcode,
+                    strerror(errno));
+    }
+    do {
+        n = recvfrom(ep->fd, rsp, sizeof(rsp), MSG_TRUNC,
+                     (struct sockaddr *)&from, &from_len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return fail("%s opcode %04xh: %s", where, opcode,
+                    errno == EAGAIN || errno == EWOULDBLOCK ?
+                    "no response within 2 s" : strerror(errno));
+    }
+    if ((size_t)n > sizeof(rsp)) {
+        return fail("%s opcode %04xh: %zd-byte response, more than %zu",
+                    where, opcode, n, sizeof(rsp));
+    }
+    if (from.smctp_type != type) {
+        return fail("%s opcode %04xh: response of MCTP type 0x%02x to type "
+                    "0x%02x", where, opcode, from.smctp_type, type);
+    }
+    if (from.smctp_addr.s_addr != ep->eid) {
+        return fail("%s opcode %04xh: response from EID %u", where, opcode,
+                    from.smctp_addr.s_addr);
+    }
+    if (cxl_check_response(where, rsp, n, tag, opcode)) {
+        return -1;
+    }
+    pl_len = n - CXL_HDR_SIZE;
+    if (pl_len < min_out || pl_len > out_size) {
+        return fail("%s opcode %04xh: %zu-byte payload, expected %zu..%zu",
+                    where, opcode, pl_len, min_out, out_size);
+    }
+    memcpy(out, rsp + CXL_HDR_SIZE, pl_len);
+    *out_len = pl_len;
+    return 0;
+}
+
+/* Identify (0001h): the component type, or -1 */
+static int cxl_identify(struct cxl_ep *ep)
+{
+    uint8_t out[64];
+    size_t len;
+    uint8_t type;
+
+    if (cxl_cmd(ep, OP_IDENTIFY, NULL, 0, out, sizeof(out), 18, &len)) {
+        return -1;
+    }
+    type = out[17];
+    say("identify eid %u type %s sn 0x%llx max-msg %u vendor 0x%04x "
+        "device 0x%04x", ep->eid,
+        type == COMPONENT_SWITCH ? "switch" :
+        type == COMPONENT_TYPE3 ? "type3" : "other",
+        (unsigned long long)get_le64(out + 8),
+        out[16] < 32 ? 1u << out[16] : 0, get_le16(out), get_le16(out + 2));
+    return type;
+}
+
+/* Tunnel Management Command (5300h) carrying Identify to switch port @port */
+static int cxl_tunnel_identify(struct cxl_ep *ep, uint8_t port)
+{
+    uint8_t in[4 + CXL_HDR_SIZE], out[128];
+    const uint8_t *inner = out + 4;
+    uint8_t inner_tag = 0x80 | (ep->tag & 0x7f);
+    size_t len, resp_len;
+    char where[32];
+
+    snprintf(where, sizeof(where), "tunnel port %u", port);
+    in[0] = port;
+    in[1] = 0;                  /* target type: port or LD */
+    put_le16(in + 2, CXL_HDR_SIZE);
+    cxl_header(in + 4, inner_tag, OP_IDENTIFY, 0);
+    if (cxl_cmd(ep, OP_TUNNEL, in, sizeof(in), out, sizeof(out),
+                4 + CXL_HDR_SIZE, &len)) {
+        return -1;
+    }
+    resp_len = get_le16(out);
+    if (resp_len != len - 4) {
+        return fail("tunnel port %u: response length %zu, but %zu bytes "
+                    "follow", port, resp_len, len - 4);
+    }
+    if (cxl_check_response(where, inner, resp_len, inner_tag, OP_IDENTIFY)) {
+        return -1;
+    }
+    if (resp_len - CXL_HDR_SIZE < 18) {
+        return fail("tunnel port %u: %zu-byte Identify payload", port,
+                    resp_len - CXL_HDR_SIZE);
+    }
+    inner += CXL_HDR_SIZE;
+    say("tunnel port %u sn 0x%llx type %u max-msg %u", port,
+        (unsigned long long)get_le64(inner + 8), inner[17],
+        inner[16] < 32 ? 1u << inner[16] : 0);
+    return 0;
+}
+
+static const char *port_config_state(uint8_t s)
+{
+    switch (s) {
+    case 0: return "disabled";
+    case 1: return "bind-in-progress";
+    case 2: return "unbind-in-progress";
+    case 3: return "dsp";
+    case 4: return "usp";
+    case 5: return "fabric";
+    case 0xf: return "invalid";
+    default: return "reserved";
+    }
+}
+
+static const char *port_device_type(uint8_t t)
+{
+    switch (t) {
+    case 0: return "none";
+    case 1: return "pcie";
+    case 2: return "type1";
+    case 3: return "type2";
+    case 4: return "type3-sld";
+    case 5: return "type3-mld";
+    case 6: return "pbr";
+    default: return "reserved";
+    }
+}
+
+/* PCIe link speed encoding (Link Capabilities / Status) in GT/s */
+static const char *link_speed(uint8_t s)
+{
+    static const char *const speeds[] = {
+        "?", "2.5", "5", "8", "16", "32", "64", "128",
+    };
+
+    return s < sizeof(speeds) / sizeof(speeds[0]) ? speeds[s] : "?";
+}
+
+/* Identify Switch Device, Get Physical Port State, tunnelled Identify */
+static void switch_commands(struct cxl_ep *ep)
+{
+    uint8_t out[CXL_MAX_PAYLOAD], in[1 + 256];
+    uint8_t ports[256];
+    unsigned nports = 0, i;
+    size_t len;
+
+    /* Identify Switch Device (5100h) */
+    if (cxl_cmd(ep, OP_IDENTIFY_SWITCH, NULL, 0, out, sizeof(out), 72,
+                &len)) {
+        return;
+    }
+    say("switch eid %u ports %u vcss %u vppbs %u/%u ingress-port %u",
+        ep->eid, out[2], out[3], get_le16(out + 70), get_le16(out + 68),
+        out[0]);
+    /*
+     * The ports to ask about are those of the active port bitmask: port
+     * IDs need not be 0..ports-1 (and a switch answers Invalid Input for
+     * an ID that is not one of its ports).
+     */
+    for (i = 0; i < 256; i++) {
+        if (out[4 + i / 8] & (1 << (i % 8))) {
+            ports[nports++] = i;
+        }
+    }
+    if (nports != out[2]) {
+        say("note switch eid %u: %u ports in the active port bitmask, %u "
+            "physical ports", ep->eid, nports, out[2]);
+    }
+    if (!nports) {
+        fail("switch eid %u: no active port", ep->eid);
+        return;
+    }
+
+    /* Get Physical Port State (5101h) for all active ports at once */
+    in[0] = nports;
+    memcpy(in + 1, ports, nports);
+    if (cxl_cmd(ep, OP_GET_PORT_STATE, in, 1 + nports, out, sizeof(out),
+                4 + 16 * nports, &len)) {
+        return;
+    }
+    if (out[0] != nports) {
+        fail("switch eid %u: port state of %u ports, %u asked", ep->eid,
+             out[0], nports);
+        return;
+    }
+    for (i = 0; i < nports; i++) {
+        const uint8_t *b = out + 4 + 16 * i;
+
+        if (b[0] != ports[i]) {
+            fail("switch eid %u: port state block %u for port %u, not %u",
+                 ep->eid, i, b[0], ports[i]);
+            continue;
+        }
+        say("port %u state %s device %s width x%u/x%u speed %s/%s GT/s",
+            b[0], port_config_state(b[1]), port_device_type(b[4]),
+            b[6], b[7], link_speed(b[9]), link_speed(b[10]));
+    }
+
+    /* Identify, tunnelled to every type 3 device below a downstream port */
+    for (i = 0; i < nports; i++) {
+        const uint8_t *b = out + 4 + 16 * i;
+
+        if (b[1] == 3 && (b[4] == 4 || b[4] == 5)) {
+            cxl_tunnel_identify(ep, b[0]);
+        }
+    }
+}
+
+/* Get LD Info and Get DCD Info of a type 3 device */
+static void type3_commands(struct cxl_ep *ep)
+{
+    uint8_t out[256];
+    size_t len;
+
+    /* Get LD Info (5400h): memory size, LD count */
+    if (!cxl_cmd(ep, OP_GET_LD_INFO, NULL, 0, out, sizeof(out), 10, &len)) {
+        say("ld-info eid %u size 0x%llx lds %u", ep->eid,
+            (unsigned long long)get_le64(out), get_le16(out + 8));
+    }
+    /* Get DCD Info (5600h): hosts, regions, total capacity / 256 MiB */
+    if (!cxl_cmd(ep, OP_GET_DCD_INFO, NULL, 0, out, sizeof(out), 20, &len)) {
+        say("dcd-info eid %u hosts %u regions %u capacity 0x%llx", ep->eid,
+            out[0], out[1], (unsigned long long)get_le64(out + 12) << 28);
+    }
+}
+
+/*
+ * Set Response Message Limit to 2^10, then read 1 KiB of the Command
+ * Effects Log in one Get Log: a response of many MCTP packets.
+ */
+static void cel_commands(struct cxl_ep *ep)
+{
+    static uint8_t out[CXL_MAX_PAYLOAD];
+    uint8_t in[24], limit = RSP_LIMIT_LOG2;
+    unsigned entries = 0, i;
+    uint32_t sum = 0;
+    size_t len;
+
+    if (cxl_cmd(ep, OP_SET_RSP_LIMIT, &limit, 1, out, sizeof(out), 1,
+                &len)) {
+        return;
+    }
+    if (out[0] != limit) {
+        fail("eid %u: response message limit 2^%u set, 2^%u asked", ep->eid,
+             out[0], limit);
+        return;
+    }
+    say("response-limit eid %u %u bytes", ep->eid, 1u << out[0]);
+
+    memcpy(in, cel_uuid, 16);
+    put_le32(in + 16, 0);                   /* offset */
+    put_le32(in + 20, CEL_LOG_BYTES);       /* length */
+    if (cxl_cmd(ep, OP_GET_LOG, in, sizeof(in), out, sizeof(out),
+                CEL_LOG_BYTES, &len)) {
+        return;
+    }
+    if (len != CEL_LOG_BYTES) {
+        fail("eid %u: Get Log returned %zu bytes, %u asked", ep->eid, len,
+             CEL_LOG_BYTES);
+        return;
+    }
+    /* CEL entries: opcode LE16, command effect LE16; unused ones are 0 */
+    for (i = 0; i < len; i += 4) {
+        if (out[i] | out[i + 1] | out[i + 2] | out[i + 3]) {
+            entries++;
+        }
+    }
+    /* Checksum: the 32-bit sum of all bytes, each weighted by its offset + 1 */
+    for (i = 0; i < len; i++) {
+        sum += (uint32_t)out[i] * (i + 1);
+    }
+    /*
+     * Intact: the same bytes as read back in single-packet pieces (a
+     * 32-byte log piece makes a 45-byte message, under the 64-byte BTU).
+     */
+    for (i = 0; i < CEL_LOG_BYTES; i += CEL_PIECE) {
+        uint8_t piece[CEL_PIECE];
+        size_t plen;
+
+        put_le32(in + 16, i);
+        put_le32(in + 20, CEL_PIECE);
+        if (cxl_cmd(ep, OP_GET_LOG, in, sizeof(in), piece, sizeof(piece),
+                    CEL_PIECE, &plen)) {
+            return;
+        }
+        if (plen != CEL_PIECE || memcmp(piece, out + i, CEL_PIECE)) {
+            fail("eid %u: CEL bytes %u..%u differ between the 1 KiB read "
+                 "and a %u-byte read", ep->eid, i, i + CEL_PIECE - 1,
+                 CEL_PIECE);
+            return;
+        }
+    }
+    say("cel eid %u bytes %zu entries %u sum 0x%08x intact", ep->eid, len,
+        entries, sum);
+}
+
+static void demo(struct link *links, unsigned n)
+{
+    struct cxl_ep sw = { .fd = -1 };
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        struct cxl_ep ep;
+        int type;
+
+        if (!links[i].eid) {
+            continue;           /* setup failed, already reported */
+        }
+        if (!link_has_type(&links[i], MCTP_TYPE_CXL_CCI) ||
+            !link_has_type(&links[i], MCTP_TYPE_CXL_FMAPI)) {
+            fail("%s: eid %u does not list MCTP types 07 and 08",
+                 links[i].name, links[i].eid);
+            continue;
+        }
+        if (cxl_open(&ep, links[i].eid)) {
+            continue;
+        }
+        type = cxl_identify(&ep);
+        if (type == COMPONENT_SWITCH) {
+            switch_commands(&ep);
+            if (sw.fd < 0) {
+                sw = ep;        /* keep the first switch for later */
+                continue;
+            }
+        } else if (type == COMPONENT_TYPE3) {
+            type3_commands(&ep);
+        } else if (type >= 0) {
+            fail("eid %u: component type 0x%02x", ep.eid, type);
+        }
+        cxl_close(&ep);
+    }
+    if (sw.fd < 0) {
+        fail("no switch among the endpoints");
+        return;
+    }
+    cel_commands(&sw);
+    cxl_close(&sw);
+}
+
+static int usage(const char *prog)
+{
+    fprintf(stderr, "usage: %s setup|demo\n", prog);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    static struct link links[MAX_MCTP_LINKS];
+    unsigned n;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc != 2 || (strcmp(argv[1], "setup") && strcmp(argv[1], "demo"))) {
+        return usage(argv[0]);
+    }
+    n = setup(links);
+    if (n && !strcmp(argv[1], "demo")) {
+        demo(links, n);
+    }
+    if (failures) {
+        say("error %d step%s failed", failures, failures == 1 ? "" : "s");
+        return 1;
+    }
+    say("ok");
+    return 0;
+}
