@@ -8,7 +8,9 @@
 #   2. QEMU instructions per command under callgrind: the device's USB data
 #      path (usb_cxl_mctp_handle_data: framing, MCTP, binding, CCI) against
 #      the mailbox registers (mailbox_reg_read/write), as the difference of
-#      two runs of different lengths, so set-up cost cancels out.
+#      two runs of different lengths, so set-up cost cancels out;
+#   3. in the guest, round trips per second over the Linux mctp-usb driver
+#      (EHCI and xHCI) and through a type 3 device's in-band mailbox.
 # Results: build/bench/results.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -56,6 +58,31 @@ for case in identify get-log-1k; do
     done
 done
 
+# In the guest: round trips per second over mctp-usb, with the switch's
+# endpoint behind EHCI and the DCD's behind xHCI, then swapped; and the
+# type 3 devices' in-band mailbox (CXL_MEM_SEND_COMMAND).
+. "$REPO/scripts/topology.sh"
+for swap in 0 1; do
+    say "guest: cxl-mctp-client bench (1000 round trips per command, swap=$swap)..."
+    MCTP_SWAP_HC=$swap
+    . "$REPO/scripts/topology.sh"
+    default_topology_args
+    timeout 300 "$QEMU" "${TOPOLOGY_ARGS[@]}" -nodefaults -nographic \
+        -serial mon:stdio -no-reboot -kernel "$GUEST/bzImage" \
+        -initrd "$GUEST/initramfs.cpio" \
+        -append "console=ttyS0 panic=-1 cxlmctp.mode=bench cxlmctp.usbdevs=$USB_NUM_MCTP" \
+        </dev/null 2>&1 | tr -d '\r' > "$out/guest-$swap.log" || true
+    grep -q '^GUEST: client exit=0$' "$out/guest-$swap.log" ||
+        { tail -n 20 "$out/guest-$swap.log" >&2; die "guest benchmark failed"; }
+done
+# rate LOG KIND OPCODE: round trips per second of the first matching line
+rate() {
+    sed -n "s|^CLIENT: bench mctp eid [0-9]* $2 $3 .*: \([0-9]*\)/s|\1|p" \
+        "$out/guest-$1.log" | head -n 1
+}
+mbox=$(sed -n 's|^CLIENT: bench mailbox mem[0-9]* type3 0400h .*: \([0-9]*\)/s|\1|p' \
+       "$out/guest-0.log" | head -n 1)
+
 us() { # CASE DEVICE
     sed -n "s/^# BENCH $1 $2 \([0-9.]*\) us.*/\1/p" "$out/qtest.tap"
 }
@@ -75,6 +102,16 @@ us() { # CASE DEVICE
     echo
     echo "us/cmd: qtest wall time (qtest protocol included); instr/cmd: QEMU"
     echo "instructions in the device's data path per command (callgrind)."
-    echo "In-guest round trips over mctp-usb: not measured yet."
+    echo
+    echo "In the guest (Linux mctp-usb, TCG), round trips per second:"
+    printf '%-44s %8s %8s\n' "" EHCI xHCI
+    printf '%-44s %8s %8s\n' "switch, Identify over MCTP" \
+        "$(rate 0 switch 0001h)" "$(rate 1 switch 0001h)"
+    printf '%-44s %8s %8s\n' "type 3, Get Supported Logs over MCTP" \
+        "$(rate 1 type3 0400h)" "$(rate 0 type3 0400h)"
+    printf '%-44s %8s\n' "type 3, Get Supported Logs, in-band mailbox" "$mbox"
+    echo "ratio mailbox/MCTP (xHCI): $(echo "scale=1; $mbox / $(rate 0 type3 0400h)" | bc)"
+    echo "(no Linux driver reaches the switch mailbox CCI, so the in-band"
+    echo "comparison uses a type 3 device's primary mailbox)"
 } > "$out/results.txt"
 cat "$out/results.txt"

@@ -34,8 +34,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <linux/cxl_mem.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
 #include <linux/mctp.h>
@@ -84,6 +87,7 @@
 /* Opcodes: command set in the high byte */
 #define OP_IDENTIFY             0x0001
 #define OP_SET_RSP_LIMIT        0x0004
+#define OP_GET_SUPPORTED_LOGS   0x0400
 #define OP_GET_LOG              0x0401
 #define OP_IDENTIFY_SWITCH      0x5100
 #define OP_GET_PORT_STATE       0x5101
@@ -1114,9 +1118,105 @@ static void demo(struct link *links, unsigned n)
     cxl_close(&sw);
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* @n round trips of @opcode to @ep; prints the rate */
+static void bench_mctp(struct cxl_ep *ep, const char *what, uint16_t opcode,
+                       unsigned n)
+{
+    static uint8_t out[CXL_MAX_PAYLOAD];
+    double t0 = now_s(), t;
+    size_t len;
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        if (cxl_cmd(ep, opcode, NULL, 0, out, sizeof(out), 1, &len)) {
+            return;
+        }
+    }
+    t = now_s() - t0;
+    say("bench mctp eid %u %s %04xh %u round trips in %.3f s: %.0f/s",
+        ep->eid, what, opcode, n, t, n / t);
+}
+
+/*
+ * The same command through a type 3 device's primary mailbox, the in-band
+ * path: CXL_MEM_SEND_COMMAND on /dev/cxl/memN.
+ */
+static void bench_mailbox(unsigned n)
+{
+    static uint8_t out[CXL_MAX_PAYLOAD];
+    char path[64];
+    unsigned i, m;
+
+    for (m = 0; m < 16; m++) {
+        struct cxl_send_command cmd;
+        double t0, t;
+        int fd;
+
+        snprintf(path, sizeof(path), "/dev/cxl/mem%u", m);
+        fd = open(path, O_RDWR);
+        if (fd < 0) {
+            continue;
+        }
+        t0 = now_s();
+        for (i = 0; i < n; i++) {
+            memset(&cmd, 0, sizeof(cmd));
+            cmd.id = CXL_MEM_COMMAND_ID_GET_SUPPORTED_LOGS;
+            cmd.out.size = sizeof(out);
+            cmd.out.payload = (uintptr_t)out;
+            if (ioctl(fd, CXL_MEM_SEND_COMMAND, &cmd) < 0 || cmd.retval) {
+                fail("%s: Get Supported Logs: %s, return code 0x%x", path,
+                     strerror(errno), cmd.retval);
+                break;
+            }
+        }
+        t = now_s() - t0;
+        if (i == n) {
+            say("bench mailbox mem%u type3 %04xh %u round trips in %.3f s: "
+                "%.0f/s", m, OP_GET_SUPPORTED_LOGS, n, t, n / t);
+        }
+        close(fd);
+    }
+}
+
+/*
+ * Round trips per second over mctp-usb for every endpoint (Identify, and
+ * Get Supported Logs, which type 3 devices also answer in band), then the
+ * in-band mailbox for comparison.
+ */
+static void bench(struct link *links, unsigned n_links, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n_links; i++) {
+        struct cxl_ep ep;
+        int type;
+
+        if (!links[i].eid || cxl_open(&ep, links[i].eid)) {
+            continue;
+        }
+        type = cxl_identify(&ep);
+        if (type >= 0) {
+            const char *what = type == COMPONENT_SWITCH ? "switch" : "type3";
+
+            bench_mctp(&ep, what, OP_IDENTIFY, n);
+            bench_mctp(&ep, what, OP_GET_SUPPORTED_LOGS, n);
+        }
+        cxl_close(&ep);
+    }
+    bench_mailbox(n);
+}
+
 static int usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s setup|demo\n", prog);
+    fprintf(stderr, "usage: %s setup|demo|bench [N]\n", prog);
     return 2;
 }
 
@@ -1126,12 +1226,15 @@ int main(int argc, char **argv)
     unsigned n;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc != 2 || (strcmp(argv[1], "setup") && strcmp(argv[1], "demo"))) {
+    if (argc < 2 || argc > 3 || (strcmp(argv[1], "setup") &&
+        strcmp(argv[1], "demo") && strcmp(argv[1], "bench"))) {
         return usage(argv[0]);
     }
     n = setup(links);
     if (n && !strcmp(argv[1], "demo")) {
         demo(links, n);
+    } else if (n && !strcmp(argv[1], "bench")) {
+        bench(links, n, argc == 3 ? (unsigned)atoi(argv[2]) : 1000);
     }
     if (failures) {
         say("error %d step%s failed", failures, failures == 1 ? "" : "s");

@@ -24,6 +24,11 @@
 #include "libqos/pci-pc.h"
 #include "libqos/malloc-pc.h"
 #include "libqos/usb-ehci.h"
+/*
+ * libqos/meson.build does not build usb-uhci.c (patch 0005 dropped it
+ * with the placeholder); until it does again, build it in here.
+ */
+#include "libqos/usb-uhci.c"
 
 /*
  * CXL switch: host bridge, root port, upstream port us0 (physical port 3),
@@ -59,6 +64,14 @@
     EHCI_ARGS "-device usb-cxl-mctp,bus=ehci.0,target=us0,id=mctp0 "
 #define MCTP_DCD_ON_EHCI \
     EHCI_ARGS "-device usb-cxl-mctp,bus=ehci.0,target=dcd1,id=mctp0 "
+#define UHCI_DEVFN          QPCI_DEVFN(0x1d, 0)
+#define UHCI_ARGS \
+    "-device piix3-usb-uhci,id=uhci,bus=pcie.0,addr=1d.0 "
+#define MCTP_ON_UHCI \
+    UHCI_ARGS "-device usb-cxl-mctp,bus=uhci.0,target=us0,id=mctp0 "
+#define MCTP_ON_ICH9_UHCI \
+    "-device ich9-usb-uhci1,id=uhci,bus=pcie.0,addr=1d.0 " \
+    "-device usb-cxl-mctp,bus=uhci.0,target=us0,id=mctp0 "
 #define MCTP_ON_XHCI \
     "-device qemu-xhci,id=xhci,bus=pcie.0 " \
     "-device usb-cxl-mctp,bus=xhci.0,target=us0,id=mctp0 "
@@ -66,6 +79,7 @@
 #define USB_ADDR            1
 #define MCTP_EP             1       /* bulk OUT 0x01, bulk IN 0x81 */
 #define MCTP_XFER_SIZE      512     /* DSP0283 1.0 transfer size */
+#define FS_BULK_MPS         64      /* full speed: 64-byte bulk packets */
 
 /* DSP0283 1.0 packet header: DMTF ID (BE), reserved, length of it all */
 #define DSP0283_HDR_SIZE    4
@@ -134,12 +148,32 @@
 #define CXL_CMD_IDENTIFY_SWITCH 0x00
 #define CXL_CMD_GET_PHYS_PORT_STATE 0x01
 
-typedef struct MCTPTest {
+typedef struct MCTPTest MCTPTest;
+
+/*
+ * The USB side of the message-level helpers: one bulk transfer on the
+ * device's OUT or IN endpoint through whichever controller it is on.
+ */
+typedef struct MCTPTransport {
+    const char *name;
+    /* One OUT transfer of @len bytes; asserts the device took it */
+    void (*bulk_out)(MCTPTest *t, const void *buf, size_t len);
+    /*
+     * One IN transfer of at most @maxlen bytes, its length in *@actual;
+     * false if the device NAKed it (nothing queued).  Asserts otherwise.
+     */
+    bool (*bulk_in)(MCTPTest *t, void *buf, size_t maxlen, size_t *actual);
+} MCTPTransport;
+
+struct MCTPTest {
     QTestState *qts;
     QGuestAllocator alloc;
     QPCIBus *pcibus;
+    const MCTPTransport *xport;
     QEHCI *hc;
     QEHCIDevice *dev;
+    QUHCI *uhci;                /* or on UHCI, at full speed */
+    QUHCIDevice *udev;
     uint8_t desc[18];           /* device descriptor */
     uint8_t iid;                /* next control instance ID */
     uint8_t tag;                /* next MCTP message tag */
@@ -149,7 +183,7 @@ typedef struct MCTPTest {
     size_t rx_len;
     size_t rx_off;
     unsigned in_xfers;          /* IN transfers that returned data */
-} MCTPTest;
+};
 
 typedef struct MCTPMessage {
     uint8_t dest;
@@ -163,6 +197,76 @@ typedef struct MCTPMessage {
 #define assert_xfer_ok(st) \
     g_assert_cmpstr(qehci_status_str(st), ==, qehci_status_str(QEHCI_OK))
 
+#define assert_uhci_ok(st) \
+    g_assert_cmpstr(quhci_status_str(st), ==, quhci_status_str(QUHCI_OK))
+
+/* Transports */
+
+static void ehci_bulk_out(MCTPTest *t, const void *buf, size_t len)
+{
+    assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, buf, len));
+}
+
+static bool ehci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
+                         size_t *actual)
+{
+    QEHCIStatus st = qehci_bulk_in(t->dev, MCTP_EP, buf, maxlen, actual);
+
+    if (st == QEHCI_NO_DATA) {
+        *actual = 0;
+        return false;
+    }
+    assert_xfer_ok(st);
+    return true;
+}
+
+static const MCTPTransport ehci_transport = {
+    .name = "ehci",
+    .bulk_out = ehci_bulk_out,
+    .bulk_in = ehci_bulk_in,
+};
+
+/*
+ * Full speed: the controller splits a transfer into 64-byte packets; one
+ * that is a multiple of 64 bytes (and shorter than the 512 a DSP0283
+ * transfer may hold) ends with a zero-length packet, as a host driver's
+ * URB_ZERO_PACKET does.
+ */
+static void uhci_bulk_out(MCTPTest *t, const void *buf, size_t len)
+{
+    assert_uhci_ok(quhci_bulk_out(t->udev, MCTP_EP, buf, len));
+    if (len && len % FS_BULK_MPS == 0 && len < MCTP_XFER_SIZE) {
+        assert_uhci_ok(quhci_bulk_out(t->udev, MCTP_EP, NULL, 0));
+    }
+}
+
+static bool uhci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
+                         size_t *actual)
+{
+    QUHCIStatus st = quhci_bulk_in(t->udev, MCTP_EP, buf, maxlen, actual);
+
+    if (st == QUHCI_NO_DATA) {
+        /* Nothing at all: NAKed from the transfer's first packet */
+        g_assert_cmpint(quhci_bulk_in_packets(t->udev, MCTP_EP, NULL, 0),
+                        ==, 0);
+        *actual = 0;
+        return false;
+    }
+    assert_uhci_ok(st);
+    return true;
+}
+
+static const MCTPTransport uhci_transport = {
+    .name = "uhci",
+    .bulk_out = uhci_bulk_out,
+    .bulk_in = uhci_bulk_in,
+};
+
+static void mctp_bulk_out(MCTPTest *t, const void *buf, size_t len)
+{
+    t->xport->bulk_out(t, buf, len);
+}
+
 /* Machine and device */
 
 /* Start QEMU with the CXL topology and @usb (controller and device) */
@@ -170,6 +274,7 @@ static void mctp_test_boot(MCTPTest *t, const char *usb)
 {
     memset(t, 0, sizeof(*t));
     t->qts = qtest_initf(CXL_TOPOLOGY "%s", usb);
+    t->xport = &ehci_transport;         /* unless started on UHCI */
     pc_alloc_init(&t->alloc, t->qts, ALLOC_NO_FLAGS);
     t->pcibus = qpci_new_pc(t->qts, &t->alloc);
     t->tag = 1;
@@ -199,6 +304,29 @@ static void mctp_test_start(MCTPTest *t)
     mctp_test_start_with(t, MCTP_ON_EHCI);
 }
 
+/*
+ * Start QEMU with @usb (a UHCI controller "uhci" at UHCI_DEVFN and a
+ * usb-cxl-mctp on uhci.0), then enumerate the device at full speed and
+ * configure it.
+ */
+static void mctp_test_start_uhci_with(MCTPTest *t, const char *usb)
+{
+    int port;
+
+    mctp_test_boot(t, usb);
+    t->xport = &uhci_transport;
+    t->uhci = quhci_init(t->qts, t->pcibus, &t->alloc, UHCI_DEVFN);
+    port = quhci_first_connected_port(t->uhci);
+    g_assert_cmpint(port, >=, 0);
+    t->udev = quhci_enumerate(t->uhci, port, USB_ADDR, t->desc);
+    assert_uhci_ok(quhci_set_configuration(t->udev, 1));
+}
+
+static void mctp_test_start_uhci(MCTPTest *t)
+{
+    mctp_test_start_uhci_with(t, MCTP_ON_UHCI);
+}
+
 static void mctp_test_end(MCTPTest *t)
 {
     if (t->dev) {
@@ -206,6 +334,12 @@ static void mctp_test_end(MCTPTest *t)
     }
     if (t->hc) {
         qehci_free(t->hc);
+    }
+    if (t->udev) {
+        quhci_device_free(t->udev);
+    }
+    if (t->uhci) {
+        quhci_free(t->uhci);
     }
     qpci_free_pc(t->pcibus);
     alloc_destroy(&t->alloc);
@@ -277,19 +411,19 @@ static void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
         }
         if (xfer_len + DSP0283_HDR_SIZE + MCTP_HDR_SIZE + chunk >
             sizeof(xfer)) {
-            assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, xfer, xfer_len));
+            mctp_bulk_out(t, xfer, xfer_len);
             xfer_len = 0;
         }
         xfer_len += dsp0283_packet(xfer + xfer_len, dest, flags, m + off,
                                    chunk);
         off += chunk;
         if (!packed) {
-            assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, xfer, xfer_len));
+            mctp_bulk_out(t, xfer, xfer_len);
             xfer_len = 0;
         }
     }
     if (xfer_len) {
-        assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, xfer, xfer_len));
+        mctp_bulk_out(t, xfer, xfer_len);
     }
 }
 
@@ -320,15 +454,13 @@ static size_t mctp_recv_packet(MCTPTest *t, uint8_t *pkt, size_t max_pkt)
     int zlps = 0;
 
     while (t->rx_off == t->rx_len) {
-        QEHCIStatus st = qehci_bulk_in(t->dev, MCTP_EP, t->rx,
-                                       sizeof(t->rx), &t->rx_len);
+        bool got = t->xport->bulk_in(t, t->rx, sizeof(t->rx), &t->rx_len);
 
         t->rx_off = 0;
-        if (st == QEHCI_NO_DATA) {
+        if (!got) {
             t->rx_len = 0;
             return 0;
         }
-        assert_xfer_ok(st);
         if (t->rx_len) {
             t->in_xfers++;
         }
@@ -493,6 +625,66 @@ static uint8_t mctp_get_eid(MCTPTest *t, uint8_t dest)
 
 /* CXL messages */
 
+/* A CXL request sent, for checking its response */
+typedef struct CXLRequest {
+    uint8_t type;
+    uint8_t set;
+    uint8_t cmd;
+    uint8_t tag;                /* MCTP tag */
+    uint8_t cxl_tag;
+} CXLRequest;
+
+/* The request half of cxl_cmd(): what the response must match in @r */
+static void cxl_cmd_send(MCTPTest *t, CXLRequest *r, uint8_t dest,
+                         uint8_t type, uint8_t set, uint8_t cmd,
+                         const void *in, size_t in_len)
+{
+    g_autofree uint8_t *req = g_malloc0(CXL_HDR_SIZE + in_len);
+    uint8_t tag = mctp_next_tag(t);
+    uint8_t cxl_tag = t->cxl_tag++;
+
+    *r = (CXLRequest) {
+        .type = type, .set = set, .cmd = cmd, .tag = tag, .cxl_tag = cxl_tag,
+    };
+    req[0] = CXL_CATEGORY_REQ;
+    req[1] = cxl_tag;
+    req[3] = cmd;
+    req[4] = set;
+    req[5] = in_len;
+    req[6] = in_len >> 8;
+    req[7] = (in_len >> 16) & 0x1f;
+    memcpy(req + CXL_HDR_SIZE, in, in_len);
+    mctp_send(t, dest, tag, type, req, CXL_HDR_SIZE + in_len,
+              MCTP_BASELINE_MTU);
+}
+
+/* The response half of cxl_cmd(), to request @r */
+static uint16_t cxl_cmd_recv(MCTPTest *t, const CXLRequest *r, void *out,
+                             size_t out_size, size_t *out_len)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    uint8_t set = r->set, cmd = r->cmd;
+    const uint8_t *rsp;
+    size_t pl_len;
+
+    /* The response comes back over the binding the request used */
+    mctp_recv_response(t, m, r->tag, r->type);
+    g_assert_cmpuint(m->len, >=, 1 + CXL_HDR_SIZE);
+    rsp = m->data + 1;
+    g_assert_cmphex(rsp[0] & 0x0f, ==, CXL_CATEGORY_RSP);
+    g_assert_cmphex(rsp[1], ==, r->cxl_tag);
+    g_assert_cmphex(rsp[3], ==, cmd);
+    g_assert_cmphex(rsp[4], ==, set);
+    pl_len = (rsp[5] | rsp[6] << 8 | rsp[7] << 16) & CXL_PL_LEN_MASK;
+    g_assert_cmpuint(pl_len, ==, m->len - 1 - CXL_HDR_SIZE);
+    g_assert_cmpuint(pl_len, <=, out_size);
+    memcpy(out, rsp + CXL_HDR_SIZE, pl_len);
+    if (out_len) {
+        *out_len = pl_len;
+    }
+    return rsp[8] | rsp[9] << 8;
+}
+
 /*
  * CXL command @set/@cmd with @in_len bytes of payload @in over MCTP
  * message type @type (FM-API or CCI) to @dest.  Returns the CXL return
@@ -504,40 +696,10 @@ static uint16_t cxl_cmd(MCTPTest *t, uint8_t dest, uint8_t type,
                         size_t in_len, void *out, size_t out_size,
                         size_t *out_len)
 {
-    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
-    g_autofree uint8_t *req = g_malloc0(CXL_HDR_SIZE + in_len);
-    uint8_t tag = mctp_next_tag(t);
-    uint8_t cxl_tag = t->cxl_tag++;
-    const uint8_t *rsp;
-    size_t pl_len;
+    CXLRequest r;
 
-    req[0] = CXL_CATEGORY_REQ;
-    req[1] = cxl_tag;
-    req[3] = cmd;
-    req[4] = set;
-    req[5] = in_len;
-    req[6] = in_len >> 8;
-    req[7] = (in_len >> 16) & 0x1f;
-    memcpy(req + CXL_HDR_SIZE, in, in_len);
-    mctp_send(t, dest, tag, type, req, CXL_HDR_SIZE + in_len,
-              MCTP_BASELINE_MTU);
-
-    /* The response comes back over the binding the request used */
-    mctp_recv_response(t, m, tag, type);
-    g_assert_cmpuint(m->len, >=, 1 + CXL_HDR_SIZE);
-    rsp = m->data + 1;
-    g_assert_cmphex(rsp[0] & 0x0f, ==, CXL_CATEGORY_RSP);
-    g_assert_cmphex(rsp[1], ==, cxl_tag);
-    g_assert_cmphex(rsp[3], ==, cmd);
-    g_assert_cmphex(rsp[4], ==, set);
-    pl_len = (rsp[5] | rsp[6] << 8 | rsp[7] << 16) & CXL_PL_LEN_MASK;
-    g_assert_cmpuint(pl_len, ==, m->len - 1 - CXL_HDR_SIZE);
-    g_assert_cmpuint(pl_len, <=, out_size);
-    memcpy(out, rsp + CXL_HDR_SIZE, pl_len);
-    if (out_len) {
-        *out_len = pl_len;
-    }
-    return rsp[8] | rsp[9] << 8;
+    cxl_cmd_send(t, &r, dest, type, set, cmd, in, in_len);
+    return cxl_cmd_recv(t, &r, out, out_size, out_len);
 }
 
 /* Test cases: USB */
@@ -935,7 +1097,7 @@ static void mctp_assert_still_works(MCTPTest *t, uint8_t eid)
 
 static void mctp_send_raw(MCTPTest *t, const void *xfer, size_t len)
 {
-    assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, xfer, len));
+    mctp_bulk_out(t, xfer, len);
 }
 
 static void test_fmapi_physical_port_state(void)
@@ -1530,6 +1692,370 @@ static void test_set_eid_invalid(void)
 }
 
 /*
+ * Test cases: full speed, behind UHCI.  The device has 64-byte bulk
+ * endpoints there, and the controller hands it each 64-byte USB packet of
+ * a transfer on its own: a DSP0283 packet can span USB packets both ways.
+ */
+
+/*
+ * The USB packets of the last IN transfer that returned data are @n
+ * lengths from @want (a 0 is the zero-length packet that ends it).
+ */
+static void uhci_assert_last_in(MCTPTest *t, const size_t *want, int n)
+{
+    size_t lens[QUHCI_MAX_PACKETS];
+    int got, i;
+
+    got = quhci_bulk_in_packets(t->udev, MCTP_EP, lens, ARRAY_SIZE(lens));
+    g_assert_cmpint(got, ==, n);
+    for (i = 0; i < n; i++) {
+        g_assert_cmpuint(lens[i], ==, want[i]);
+    }
+}
+
+/* Nothing queued, and no stray zero-length packet: the first IN NAKs */
+static void uhci_assert_in_naks(MCTPTest *t)
+{
+    uint8_t buf[MCTP_XFER_SIZE];
+    size_t len;
+
+    g_assert_cmpstr(quhci_status_str(quhci_bulk_in(t->udev, MCTP_EP, buf,
+                                                   sizeof(buf), &len)),
+                    ==, quhci_status_str(QUHCI_NO_DATA));
+}
+
+static void test_uhci_descriptors(void)
+{
+    MCTPTest t;
+    uint8_t cfg[256];
+    const uint8_t *iface, *ep;
+    bool seen_out = false, seen_in = false;
+    size_t len, off = 0;
+    g_autofree char *info = NULL;
+    g_autofree char *product = NULL;
+    int i;
+
+    mctp_test_start_uhci(&t);
+    /* USB 2.0 descriptors, a 64-byte control endpoint at full speed */
+    g_assert_false(quhci_port_low_speed(t.uhci,
+                                        quhci_first_connected_port(t.uhci)));
+    g_assert_cmpuint(t.desc[1], ==, USB_DT_DEVICE);
+    g_assert_cmphex(t.desc[2] | t.desc[3] << 8, ==, 0x0200);
+    g_assert_cmpuint(t.desc[7], ==, 64);
+    g_assert_cmpuint(t.desc[17], ==, 1);
+    info = qtest_hmp(t.qts, "info usb");
+    g_assert(strstr(info, "Speed 12 Mb/s"));
+
+    assert_uhci_ok(quhci_get_descriptor(t.udev, USB_DT_CONFIG, 0, 0, cfg,
+                                        sizeof(cfg), &len));
+    g_assert_cmpuint(len, >=, 9);
+    g_assert_cmpuint(cfg[1], ==, USB_DT_CONFIG);
+    g_assert_cmpuint(cfg[2] | cfg[3] << 8, ==, len);
+    g_assert_cmpuint(cfg[4], ==, 1);
+
+    /* MCTP class 0x14, DSP0283 1.0 subclass 0, protocol 1 */
+    iface = find_desc(cfg, len, &off, USB_DT_INTERFACE);
+    g_assert(iface);
+    g_assert_cmphex(iface[5], ==, 0x14);
+    g_assert_cmphex(iface[6], ==, 0x00);
+    g_assert_cmphex(iface[7], ==, 0x01);
+    g_assert_cmpuint(iface[4], ==, 2);
+
+    /* Bulk OUT 0x01 and bulk IN 0x81, 64 bytes: full speed's most */
+    for (i = 0; i < 2; i++) {
+        ep = find_desc(cfg, len, &off, USB_DT_ENDPOINT);
+        g_assert(ep);
+        g_assert_cmphex(ep[3] & 3, ==, USB_ENDPOINT_XFER_BULK);
+        g_assert_cmpuint(ep[4] | ep[5] << 8, ==, FS_BULK_MPS);
+        if (ep[2] == 0x01) {
+            seen_out = true;
+        } else {
+            g_assert_cmphex(ep[2], ==, 0x81);
+            seen_in = true;
+        }
+    }
+    g_assert(seen_out && seen_in);
+    g_assert_null(find_desc(cfg, len, &off, USB_DT_INTERFACE));
+
+    /* The product name */
+    product = quhci_get_string(t.udev, t.desc[15]);
+    g_assert_cmpstr(product, ==, "QEMU CXL MCTP");
+
+    uhci_assert_in_naks(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * Get Endpoint ID on an ich9-usb-uhci1: a 15-byte response transfer, one
+ * short USB packet.
+ */
+static void test_uhci_get_eid(void)
+{
+    static const size_t want[] = { DSP0283_HDR_SIZE + MCTP_HDR_SIZE + 7 };
+    MCTPTest t;
+
+    mctp_test_start_uhci_with(&t, MCTP_ON_ICH9_UHCI);
+    g_assert_cmphex(mctp_get_eid(&t, MCTP_EID_NULL), ==, 0);
+    uhci_assert_last_in(&t, want, ARRAY_SIZE(want));
+    uhci_assert_in_naks(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * CXL Identify over the CCI binding: 1 + 12 + 18 bytes of message, one
+ * 35-byte MCTP packet, 39 bytes on the wire in one short USB packet.
+ */
+static void test_uhci_cci_identify(void)
+{
+    static const size_t want[] = {
+        DSP0283_HDR_SIZE + MCTP_HDR_SIZE + 1 + CXL_HDR_SIZE + 18,
+    };
+    MCTPTest t;
+    uint8_t out[64];
+    size_t len;
+
+    mctp_test_start_uhci(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_IDENTIFY, NULL, 0,
+                            out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 18);
+    g_assert_cmpuint(out[17], ==, 0x00);        /* a switch */
+    uhci_assert_last_in(&t, want, ARRAY_SIZE(want));
+    uhci_assert_in_naks(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * Identify Switch Device: 1 + 12 + 73 bytes of response, two MCTP
+ * packets (68 and 26 bytes) of 72 and 30 bytes on the wire in one
+ * 102-byte transfer; the first spans the two USB packets (64 + 38).
+ */
+static void test_uhci_fmapi_identify_switch(void)
+{
+    static const size_t want[] = { 64, 38 };
+    MCTPTest t;
+    uint8_t out[128];
+    size_t len;
+
+    mctp_test_start_uhci(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_PHYS_SWITCH, CXL_CMD_IDENTIFY_SWITCH,
+                            NULL, 0, out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 0x49);
+    g_assert_cmpuint(out[2], ==, CXL_NUM_DSPS + 1);
+    g_assert_cmphex(out[4], ==, 0x0f);
+    uhci_assert_last_in(&t, want, ARRAY_SIZE(want));
+    /* The transfer as received: the two DSP0283 packets back to back */
+    g_assert_cmpuint(t.rx_len, ==, 102);
+    g_assert_cmpuint(t.rx[3], ==, 72);
+    g_assert_cmpuint(t.rx[72 + 3], ==, 30);
+    uhci_assert_in_naks(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * A multi-packet request whose DSP0283 packets span USB packets, and a
+ * response that fills a 512-byte IN transfer: Get Physical Port State
+ * for 30 ports, the request padded to 100 bytes of payload (the command
+ * ignores the rest), 113 bytes of message.  In baseline packets sent one
+ * per transfer (72 bytes: 64 + 8, then 57) and packed in one (129 bytes:
+ * 64 + 64 + 1, both packets spanning); in 58-byte MCTP packets packed in
+ * one transfer (62 + 62 + 13 bytes: 64 + 64 + 9), where the second
+ * packet's DSP0283 header is split over two USB packets.
+ * 1 + 12 + 4 + 30 * 16 = 497 bytes of response: 7 full MCTP packets
+ * (504 bytes on the wire: 7 * 64 + 56) and one of 53 (57 bytes).
+ */
+static void test_uhci_fmapi_spanning_packets(void)
+{
+    enum { NPORTS = 30, PL = 100, BLOCK = 16 };
+    static const size_t first[] = { 64, 64, 64, 64, 64, 64, 64, 56 };
+    static const size_t last[] = { 57 };
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t req[CXL_HDR_SIZE + PL] = { 0 };
+    uint8_t buf[MCTP_XFER_SIZE];
+    const uint8_t *pl;
+    size_t len;
+    uint8_t tag;
+    int round, i;
+
+    req[0] = CXL_CATEGORY_REQ;
+    req[3] = CXL_CMD_GET_PHYS_PORT_STATE;
+    req[4] = CXL_SET_PHYS_SWITCH;
+    req[5] = PL;
+    req[CXL_HDR_SIZE] = NPORTS;
+    for (i = 0; i < NPORTS; i++) {
+        req[CXL_HDR_SIZE + 1 + i] = i % (CXL_NUM_DSPS + 1);
+    }
+
+    mctp_test_start_uhci(&t);
+    for (round = 0; round < 3; round++) {
+        tag = mctp_next_tag(&t);
+        req[1] = round + 1;
+        if (round == 0) {
+            mctp_send(&t, MCTP_EID_NULL, tag, MCTP_TYPE_CXL_FMAPI, req,
+                      sizeof(req), MCTP_BASELINE_MTU);
+        } else {
+            mctp_send_packed(&t, MCTP_EID_NULL, tag, MCTP_TYPE_CXL_FMAPI,
+                             req, sizeof(req),
+                             round == 1 ? MCTP_BASELINE_MTU : 58);
+        }
+        /* The first response transfer, as the device packs it */
+        assert_uhci_ok(quhci_bulk_in(t.udev, MCTP_EP, t.rx, sizeof(t.rx),
+                                     &t.rx_len));
+        t.rx_off = 0;
+        g_assert_cmpuint(t.rx_len, ==, 7 * 72);
+        uhci_assert_last_in(&t, first, ARRAY_SIZE(first));
+        t.in_xfers = 1;
+        mctp_recv_response(&t, m, tag, MCTP_TYPE_CXL_FMAPI);
+        g_assert_cmpuint(t.in_xfers, ==, 2);
+        uhci_assert_last_in(&t, last, ARRAY_SIZE(last));
+        g_assert_cmpuint(m->packets, ==, 8);
+        g_assert_cmpuint(m->len, ==, 1 + CXL_HDR_SIZE + 4 + NPORTS * BLOCK);
+        g_assert_cmphex(m->data[1 + 1], ==, round + 1);
+        g_assert_cmphex(m->data[1 + 8] | m->data[1 + 9] << 8, ==,
+                        CXL_MBOX_SUCCESS);
+        pl = m->data + 1 + CXL_HDR_SIZE;
+        g_assert_cmpuint(pl[0], ==, NPORTS);
+        for (i = 0; i < NPORTS; i++) {
+            g_assert_cmpuint(pl[4 + i * BLOCK], ==, i % (CXL_NUM_DSPS + 1));
+        }
+        g_assert_cmpstr(quhci_status_str(quhci_bulk_in(t.udev, MCTP_EP, buf,
+                                                       sizeof(buf), &len)),
+                        ==, quhci_status_str(QUHCI_NO_DATA));
+    }
+    mctp_test_end(&t);
+}
+
+/*
+ * A response transfer of a multiple of 64 bytes ends with a zero-length
+ * packet, and the next transfer starts cleanly after it.  Get Log of the
+ * CEL for L bytes: a 13 + L byte message, on the wire 8 + 13 + L bytes
+ * if that is one MCTP packet (L <= 51) or 72 + 8 + (L - 51) if two.
+ * L = 43: 64 bytes, one full USB packet and a ZLP; L = 99: 128 bytes,
+ * 64 + 64 and a ZLP, the first DSP0283 packet spanning both; L = 100:
+ * 129 bytes, 64 + 64 + 1 and no ZLP.
+ */
+static void test_uhci_in_zlp(void)
+{
+    static const size_t want43[] = { 64, 0 };
+    static const size_t want99[] = { 64, 64, 0 };
+    static const size_t want100[] = { 64, 64, 1 };
+    g_autofree uint8_t *log = g_malloc(1024);
+    g_autofree uint8_t *log100 = g_malloc(1024);
+    MCTPTest t;
+    size_t len;
+
+    mctp_test_start_uhci(&t);
+    g_assert_cmphex(cxl_get_cel(&t, 0, 43, log, &len), ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 43);
+    g_assert_cmpuint(t.rx_len, ==, 64);
+    uhci_assert_last_in(&t, want43, ARRAY_SIZE(want43));
+    uhci_assert_in_naks(&t);
+
+    g_assert_cmphex(cxl_get_cel(&t, 0, 99, log, &len), ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 99);
+    g_assert_cmpuint(t.rx_len, ==, 128);
+    uhci_assert_last_in(&t, want99, ARRAY_SIZE(want99));
+    uhci_assert_in_naks(&t);
+
+    /* The ZLP was the end: the next response is whole and starts anew */
+    g_assert_cmphex(cxl_get_cel(&t, 0, 100, log100, &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 100);
+    uhci_assert_last_in(&t, want100, ARRAY_SIZE(want100));
+    g_assert_cmpmem(log100, 99, log, 99);
+    uhci_assert_in_naks(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * A request transfer of exactly one full USB packet ends with the
+ * zero-length packet the host sends after it: Get Physical Port State
+ * for the four ports with 43 bytes of payload, 8 + 1 + 12 + 43 = 64 on
+ * the wire.  The response comes, and so does the next one.
+ */
+static void test_uhci_out_zlp(void)
+{
+    enum { PL = 43 };
+    MCTPTest t;
+    uint8_t in[PL] = { 0 }, out[256];
+    size_t len;
+    int i;
+
+    in[0] = CXL_NUM_DSPS + 1;
+    for (i = 0; i <= CXL_NUM_DSPS; i++) {
+        in[1 + i] = i;
+    }
+    mctp_test_start_uhci(&t);
+    for (i = 0; i < 2; i++) {
+        g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                                CXL_SET_PHYS_SWITCH,
+                                CXL_CMD_GET_PHYS_PORT_STATE, in, sizeof(in),
+                                out, sizeof(out), &len),
+                        ==, CXL_MBOX_SUCCESS);
+        g_assert_cmpuint(len, ==, 4 + 16 * (CXL_NUM_DSPS + 1));
+        g_assert_cmpuint(out[4 + 16 * CXL_USP_PORT], ==, CXL_USP_PORT);
+    }
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
+ * A 512-byte request transfer needs no zero-length packet at full speed:
+ * its eighth USB packet ends it.  Eight Get Physical Port State requests
+ * of 64 bytes each packed in one transfer are all answered; a ZLP the
+ * host sends after it anyway (as Linux's URB_ZERO_PACKET does for any
+ * multiple of 64) is an empty transfer and harmless.
+ */
+static void test_uhci_out_512(void)
+{
+    enum { NREQ = 8, PL = 43 };
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t req[CXL_HDR_SIZE + PL] = { 0 };
+    uint8_t xfer[MCTP_XFER_SIZE];
+    size_t len = 0;
+    int i;
+
+    req[0] = CXL_CATEGORY_REQ;
+    req[3] = CXL_CMD_GET_PHYS_PORT_STATE;
+    req[4] = CXL_SET_PHYS_SWITCH;
+    req[5] = PL;
+    req[CXL_HDR_SIZE] = CXL_NUM_DSPS + 1;
+    for (i = 0; i <= CXL_NUM_DSPS; i++) {
+        req[CXL_HDR_SIZE + 1 + i] = i;
+    }
+    mctp_test_start_uhci(&t);
+    for (i = 0; i < NREQ; i++) {
+        uint8_t msg[1 + sizeof(req)];
+
+        msg[0] = MCTP_TYPE_CXL_FMAPI;
+        memcpy(msg + 1, req, sizeof(req));
+        msg[1 + 1] = 0x40 + i;                          /* CXL tag */
+        len += dsp0283_packet(xfer + len, MCTP_EID_NULL,
+                              MCTP_SOM | MCTP_EOM | MCTP_TO | i % 8,
+                              msg, sizeof(msg));
+    }
+    g_assert_cmpuint(len, ==, MCTP_XFER_SIZE);
+    /* The transfer as it is, then the ZLP as a transfer of its own */
+    assert_uhci_ok(quhci_bulk_out(t.udev, MCTP_EP, xfer, len));
+    assert_uhci_ok(quhci_bulk_out(t.udev, MCTP_EP, NULL, 0));
+    for (i = 0; i < NREQ; i++) {
+        mctp_recv_response(&t, m, i % 8, MCTP_TYPE_CXL_FMAPI);
+        g_assert_cmpuint(m->len, ==,
+                         1 + CXL_HDR_SIZE + 4 + 16 * (CXL_NUM_DSPS + 1));
+        g_assert_cmphex(m->data[1 + 1], ==, 0x40 + i);
+        g_assert_cmphex(m->data[1 + 8] | m->data[1 + 9] << 8, ==,
+                        CXL_MBOX_SUCCESS);
+    }
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
  * Benchmarks (-m perf only): the same commands through usb-cxl-mctp and
  * through the switch's mailbox CCI (cxl-switch-mailbox-cci on pcie.0), in
  * one QEMU.  BENCH_PATH=mctp or mailbox runs one path only (for counting
@@ -1689,6 +2215,22 @@ int main(int argc, char **argv)
     if (qtest_has_device("qemu-xhci")) {
         qtest_add_func("/usb-cxl-mctp/xhci/super-speed",
                        test_xhci_super_speed);
+    }
+    if (qtest_has_device("piix3-usb-uhci") &&
+        qtest_has_device("ich9-usb-uhci1")) {
+        qtest_add_func("/usb-cxl-mctp/uhci/descriptors",
+                       test_uhci_descriptors);
+        qtest_add_func("/usb-cxl-mctp/uhci/get-eid", test_uhci_get_eid);
+        qtest_add_func("/usb-cxl-mctp/uhci/cci-identify",
+                       test_uhci_cci_identify);
+        qtest_add_func("/usb-cxl-mctp/uhci/identify-switch-spans-packets",
+                       test_uhci_fmapi_identify_switch);
+        qtest_add_func("/usb-cxl-mctp/uhci/request-spans-packets",
+                       test_uhci_fmapi_spanning_packets);
+        qtest_add_func("/usb-cxl-mctp/uhci/in-zlp", test_uhci_in_zlp);
+        qtest_add_func("/usb-cxl-mctp/uhci/out-zlp", test_uhci_out_zlp);
+        qtest_add_func("/usb-cxl-mctp/uhci/out-512-byte-transfer",
+                       test_uhci_out_512);
     }
     qtest_add_func("/usb-cxl-mctp/control/get-eid-unassigned",
                    test_control_get_eid_unassigned);
