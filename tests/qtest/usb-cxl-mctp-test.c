@@ -155,7 +155,6 @@ typedef struct MCTPTest MCTPTest;
  * device's OUT or IN endpoint through whichever controller it is on.
  */
 typedef struct MCTPTransport {
-    const char *name;
     /* One OUT transfer of @len bytes; asserts the device took it */
     void (*bulk_out)(MCTPTest *t, const void *buf, size_t len);
     /*
@@ -221,7 +220,6 @@ static bool ehci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
 }
 
 static const MCTPTransport ehci_transport = {
-    .name = "ehci",
     .bulk_out = ehci_bulk_out,
     .bulk_in = ehci_bulk_in,
 };
@@ -229,8 +227,8 @@ static const MCTPTransport ehci_transport = {
 /*
  * Full speed: the controller splits a transfer into 64-byte packets; one
  * that is a multiple of 64 bytes (and shorter than the 512 a DSP0283
- * transfer may hold) ends with a zero-length packet, as a host driver's
- * URB_ZERO_PACKET does.
+ * transfer may hold) ends with a zero-length packet, as USB wants of a
+ * transfer whose length the receiver does not know.
  */
 static void uhci_bulk_out(MCTPTest *t, const void *buf, size_t len)
 {
@@ -257,7 +255,6 @@ static bool uhci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
 }
 
 static const MCTPTransport uhci_transport = {
-    .name = "uhci",
     .bulk_out = uhci_bulk_out,
     .bulk_in = uhci_bulk_in,
 };
@@ -2007,8 +2004,8 @@ static void test_uhci_out_zlp(void)
  * A 512-byte request transfer needs no zero-length packet at full speed:
  * its eighth USB packet ends it.  Eight Get Physical Port State requests
  * of 64 bytes each packed in one transfer are all answered; a ZLP the
- * host sends after it anyway (as Linux's URB_ZERO_PACKET does for any
- * multiple of 64) is an empty transfer and harmless.
+ * host sends after it anyway (a host may end every multiple of 64 bytes
+ * with one) is an empty transfer and harmless.
  */
 static void test_uhci_out_512(void)
 {

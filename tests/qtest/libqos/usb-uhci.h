@@ -55,7 +55,10 @@
 #define USB_ENDPOINT_XFER_BULK          2
 #define USB_ENDPOINT_XFER_INT           3
 
-/* Largest transfer the driver runs: TDs of one endpoint page */
+/*
+ * Largest transfer the driver runs; it must also fit in the 254 TDs an
+ * endpoint's page holds (4 KiB in 64-byte packets does).
+ */
 #define QUHCI_MAX_XFER          4096
 
 /* Most USB packets of an IN transfer quhci_bulk_in_packets() reports */
