@@ -24,11 +24,7 @@
 #include "libqos/pci-pc.h"
 #include "libqos/malloc-pc.h"
 #include "libqos/usb-ehci.h"
-/*
- * libqos/meson.build does not build usb-uhci.c (patch 0005 dropped it
- * with the placeholder); until it does again, build it in here.
- */
-#include "libqos/usb-uhci.c"
+#include "libqos/usb-uhci.h"
 
 /*
  * CXL switch: host bridge, root port, upstream port us0 (physical port 3),
