@@ -713,36 +713,30 @@ static const uint8_t *find_desc(const uint8_t *buf, size_t len, size_t *off,
     return NULL;
 }
 
-static void test_ehci_descriptors(void)
+/*
+ * The device descriptor in t->desc and the configuration @cfg (@len
+ * bytes): USB 2.0, a 64-byte control endpoint, one interface of MCTP
+ * class 0x14 (DSP0283 1.0: subclass 0, protocol 1) with bulk OUT 0x01 and
+ * bulk IN 0x81 of @bulk_mps bytes.
+ */
+static void check_mctp_descriptors(MCTPTest *t, const uint8_t *cfg,
+                                   size_t len, unsigned bulk_mps)
 {
-    MCTPTest t;
-    uint8_t cfg[256];
     const uint8_t *iface, *ep;
     bool seen_out = false, seen_in = false;
-    size_t len, off = 0;
-    g_autofree char *info = NULL;
-    g_autofree char *product = NULL;
+    size_t off = 0;
     int i;
 
-    mctp_test_start(&t);
-    g_test_message("device %04x:%04x", t.desc[8] | t.desc[9] << 8,
-                   t.desc[10] | t.desc[11] << 8);
-    /* A USB 2.0 high-speed device with a 64-byte control endpoint */
-    g_assert_cmpuint(t.desc[1], ==, USB_DT_DEVICE);
-    g_assert_cmphex(t.desc[2] | t.desc[3] << 8, ==, 0x0200);
-    g_assert_cmpuint(t.desc[7], ==, 64);
-    g_assert_cmpuint(t.desc[17], ==, 1);
-    info = qtest_hmp(t.qts, "info usb");
-    g_assert(strstr(info, "Speed 480 Mb/s"));
+    g_assert_cmpuint(t->desc[1], ==, USB_DT_DEVICE);
+    g_assert_cmphex(t->desc[2] | t->desc[3] << 8, ==, 0x0200);
+    g_assert_cmpuint(t->desc[7], ==, 64);
+    g_assert_cmpuint(t->desc[17], ==, 1);
 
-    assert_xfer_ok(qehci_get_descriptor(t.dev, USB_DT_CONFIG, 0, 0, cfg,
-                                        sizeof(cfg), &len));
     g_assert_cmpuint(len, >=, 9);
     g_assert_cmpuint(cfg[1], ==, USB_DT_CONFIG);
     g_assert_cmpuint(cfg[2] | cfg[3] << 8, ==, len);
     g_assert_cmpuint(cfg[4], ==, 1);
 
-    /* One interface: MCTP class 0x14, DSP0283 1.0 subclass 0, protocol 1 */
     iface = find_desc(cfg, len, &off, USB_DT_INTERFACE);
     g_assert(iface);
     g_assert_cmphex(iface[5], ==, 0x14);
@@ -750,12 +744,11 @@ static void test_ehci_descriptors(void)
     g_assert_cmphex(iface[7], ==, 0x01);
     g_assert_cmpuint(iface[4], ==, 2);
 
-    /* Bulk OUT 0x01 and bulk IN 0x81, 512 bytes at high speed */
     for (i = 0; i < 2; i++) {
         ep = find_desc(cfg, len, &off, USB_DT_ENDPOINT);
         g_assert(ep);
         g_assert_cmphex(ep[3] & 3, ==, USB_ENDPOINT_XFER_BULK);
-        g_assert_cmpuint(ep[4] | ep[5] << 8, ==, 512);
+        g_assert_cmpuint(ep[4] | ep[5] << 8, ==, bulk_mps);
         if (ep[2] == 0x01) {
             seen_out = true;
         } else {
@@ -765,6 +758,25 @@ static void test_ehci_descriptors(void)
     }
     g_assert(seen_out && seen_in);
     g_assert_null(find_desc(cfg, len, &off, USB_DT_INTERFACE));
+}
+
+static void test_ehci_descriptors(void)
+{
+    MCTPTest t;
+    uint8_t cfg[256];
+    size_t len;
+    g_autofree char *info = NULL;
+    g_autofree char *product = NULL;
+
+    mctp_test_start(&t);
+    g_test_message("device %04x:%04x", t.desc[8] | t.desc[9] << 8,
+                   t.desc[10] | t.desc[11] << 8);
+    info = qtest_hmp(t.qts, "info usb");
+    g_assert(strstr(info, "Speed 480 Mb/s"));
+    assert_xfer_ok(qehci_get_descriptor(t.dev, USB_DT_CONFIG, 0, 0, cfg,
+                                        sizeof(cfg), &len));
+    /* 512-byte bulk endpoints at high speed */
+    check_mctp_descriptors(&t, cfg, len, 512);
 
     /* The product name is readable */
     g_assert_cmpuint(t.desc[15], !=, 0);
@@ -1721,56 +1733,20 @@ static void test_uhci_descriptors(void)
 {
     MCTPTest t;
     uint8_t cfg[256];
-    const uint8_t *iface, *ep;
-    bool seen_out = false, seen_in = false;
-    size_t len, off = 0;
+    size_t len;
     g_autofree char *info = NULL;
     g_autofree char *product = NULL;
-    int i;
 
     mctp_test_start_uhci(&t);
-    /* USB 2.0 descriptors, a 64-byte control endpoint at full speed */
     g_assert_false(quhci_port_low_speed(t.uhci,
                                         quhci_first_connected_port(t.uhci)));
-    g_assert_cmpuint(t.desc[1], ==, USB_DT_DEVICE);
-    g_assert_cmphex(t.desc[2] | t.desc[3] << 8, ==, 0x0200);
-    g_assert_cmpuint(t.desc[7], ==, 64);
-    g_assert_cmpuint(t.desc[17], ==, 1);
     info = qtest_hmp(t.qts, "info usb");
     g_assert(strstr(info, "Speed 12 Mb/s"));
-
     assert_uhci_ok(quhci_get_descriptor(t.udev, USB_DT_CONFIG, 0, 0, cfg,
                                         sizeof(cfg), &len));
-    g_assert_cmpuint(len, >=, 9);
-    g_assert_cmpuint(cfg[1], ==, USB_DT_CONFIG);
-    g_assert_cmpuint(cfg[2] | cfg[3] << 8, ==, len);
-    g_assert_cmpuint(cfg[4], ==, 1);
+    /* 64-byte bulk endpoints: full speed's most */
+    check_mctp_descriptors(&t, cfg, len, FS_BULK_MPS);
 
-    /* MCTP class 0x14, DSP0283 1.0 subclass 0, protocol 1 */
-    iface = find_desc(cfg, len, &off, USB_DT_INTERFACE);
-    g_assert(iface);
-    g_assert_cmphex(iface[5], ==, 0x14);
-    g_assert_cmphex(iface[6], ==, 0x00);
-    g_assert_cmphex(iface[7], ==, 0x01);
-    g_assert_cmpuint(iface[4], ==, 2);
-
-    /* Bulk OUT 0x01 and bulk IN 0x81, 64 bytes: full speed's most */
-    for (i = 0; i < 2; i++) {
-        ep = find_desc(cfg, len, &off, USB_DT_ENDPOINT);
-        g_assert(ep);
-        g_assert_cmphex(ep[3] & 3, ==, USB_ENDPOINT_XFER_BULK);
-        g_assert_cmpuint(ep[4] | ep[5] << 8, ==, FS_BULK_MPS);
-        if (ep[2] == 0x01) {
-            seen_out = true;
-        } else {
-            g_assert_cmphex(ep[2], ==, 0x81);
-            seen_in = true;
-        }
-    }
-    g_assert(seen_out && seen_in);
-    g_assert_null(find_desc(cfg, len, &off, USB_DT_INTERFACE));
-
-    /* The product name */
     product = quhci_get_string(t.udev, t.desc[15]);
     g_assert_cmpstr(product, ==, "QEMU CXL MCTP");
 
