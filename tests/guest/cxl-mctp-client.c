@@ -4,16 +4,30 @@
  * endpoints, with AF_MCTP sockets and rtnetlink only (no mctp tool, no
  * mctpd, no libcxlmi).
  *
- *   cxl-mctp-client setup   for every MCTP link (mctpusbN): local EID 8,
- *                           link up, then what mctpd's SetupEndpoint does:
- *                           Get/Set Endpoint ID at the null EID (EIDs 20,
- *                           21, ... per link), a route to the new EID,
- *                           Get Message Type Support and Get Endpoint UUID
- *   cxl-mctp-client demo    setup, then per endpoint CXL Identify and the
- *                           switch (FM-API 51h, tunnel 53h) or type 3
- *                           (54h, 56h) commands; then on the first switch
- *                           Set Response Message Limit and a 1 KiB Get Log
- *                           of the Command Effects Log
+ *   cxl-mctp-client setup [--local-eid N] [--net N]
+ *       for every MCTP link (mctpusbN): local EID N (default 8), network
+ *       id N (if given), link up, then what mctpd's SetupEndpoint does:
+ *       Get/Set Endpoint ID at the null EID (EIDs 20, 21, ... per link), a
+ *       route to the new EID, Get Message Type Support and Get Endpoint UUID
+ *   cxl-mctp-client demo [--local-eid N] [--net N]
+ *       setup, then per endpoint CXL Identify and the switch (FM-API 51h,
+ *       tunnel 53h) or type 3 (54h, 56h) commands, and on each Set
+ *       Response Message Limit and a 1 KiB Get Log of the Command Effects Log
+ *   cxl-mctp-client bench [N]
+ *       setup, then N round trips per endpoint (and through the in-band
+ *       mailbox of each type 3 device)
+ *
+ * and on an endpoint already set up (EID, after "setup"):
+ *   identify EID            Identify (0001h)
+ *   switch EID              Identify Switch Device (5100h), Get Physical
+ *                           Port State (5101h) of every port
+ *   tunnel EID PORT         Identify tunnelled (5300h) to switch port PORT
+ *   ld-info EID             Get LD Info (5400h)
+ *   dcd-info EID            Get DCD Info (5600h)
+ *   set-limit EID N         Set Response Message Limit (0004h) to 2^N bytes
+ *   cel EID [LEN [OFFSET]]  Get Log (0401h) of the CEL, LEN bytes (default
+ *                           the current limit's worth, at most 1024)
+ * (these take --net N too, for links moved to another MCTP network).
  *
  * Every output line starts with "CLIENT: "; the last one is "CLIENT: ok"
  * or "CLIENT: error ...", and the exit status is 0 only after "ok".
@@ -55,11 +69,13 @@
 #define ARPHRD_MCTP 290
 #endif
 
-#define LOCAL_EID       8       /* our EID on every link */
+#define LOCAL_EID       8       /* our EID on every link, by default */
 #define FIRST_EID       20      /* given to the endpoint of the first link */
-#define MAX_MCTP_LINKS       16
+#define MAX_MCTP_LINKS  16
 #define RX_TIMEOUT_S    2       /* libcxlmi's MCTP_MAX_TIMEOUT */
-#define CTRL_TRIES      3
+#define CTRL_TRIES      3       /* sends of a control request */
+#define CXL_TRIES       2       /* sends of a CXL request */
+#define MAX_STRAY       8       /* unexpected messages skipped per try */
 #define LINK_WAIT_MS    3000    /* for the first mctpusbN to appear */
 
 /* MCTP message types (DSP0239) */
@@ -86,6 +102,7 @@
 
 /* Opcodes: command set in the high byte */
 #define OP_IDENTIFY             0x0001
+#define OP_GET_RSP_LIMIT        0x0003
 #define OP_SET_RSP_LIMIT        0x0004
 #define OP_GET_SUPPORTED_LOGS   0x0400
 #define OP_GET_LOG              0x0401
@@ -105,6 +122,7 @@
 #define CEL_LOG_BYTES           1024
 #define CEL_PIECE               32
 #define RSP_LIMIT_LOG2          10      /* 2^10 = 1024 bytes */
+#define RSP_LIMIT_LOG2_MIN      8       /* CXL r3.2 8.2.10.1.4: 256 bytes */
 
 static const uint8_t cel_uuid[16] = {
     0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
@@ -128,6 +146,9 @@ struct cxl_ep {
 };
 
 static int failures;
+/* MCTP network of the links (--net), and our EID on them (--local-eid) */
+static uint32_t mctp_net = MCTP_NET_ANY;
+static uint8_t local_eid = LOCAL_EID;
 
 static void say(const char *fmt, ...)
 {
@@ -228,6 +249,24 @@ static void nl_attr(struct nl_req *req, uint16_t type, const void *data,
                         RTA_ALIGN(rta->rta_len);
 }
 
+/* Open a nested attribute; nl_nest_end() sets its length */
+static struct rtattr *nl_nest_begin(struct nl_req *req, uint16_t type)
+{
+    struct rtattr *nest = (struct rtattr *)((char *)&req->nh +
+                                            NLMSG_ALIGN(req->nh.nlmsg_len));
+
+    /* The kernel's nla_parse_nested() insists on NLA_F_NESTED */
+    nest->rta_type = type | NLA_F_NESTED;
+    nest->rta_len = RTA_LENGTH(0);
+    req->nh.nlmsg_len = NLMSG_ALIGN(req->nh.nlmsg_len) + nest->rta_len;
+    return nest;
+}
+
+static void nl_nest_end(struct nl_req *req, struct rtattr *nest)
+{
+    nest->rta_len = (char *)&req->nh + req->nh.nlmsg_len - (char *)nest;
+}
+
 /* Send @req and wait for its acknowledgement: 0 or a negative errno */
 static int nl_talk(struct nl_req *req)
 {
@@ -298,6 +337,28 @@ static int nl_link_up(int ifindex)
     ifi->ifi_index = ifindex;
     ifi->ifi_flags = IFF_UP;
     ifi->ifi_change = IFF_UP;
+    return nl_talk(&req);
+}
+
+/*
+ * mctp link set <link> net <net>: IFLA_AF_SPEC { AF_MCTP { IFLA_MCTP_NET } }
+ * (net/mctp/device.c, mctp_set_link_af)
+ */
+static int nl_link_set_net(int ifindex, uint32_t net)
+{
+    struct nl_req req;
+    struct ifinfomsg *ifi;
+    struct rtattr *af_spec, *af_mctp;
+
+    nl_init(&req, RTM_NEWLINK, 0, sizeof(*ifi));
+    ifi = NLMSG_DATA(&req.nh);
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = ifindex;
+    af_spec = nl_nest_begin(&req, IFLA_AF_SPEC);
+    af_mctp = nl_nest_begin(&req, AF_MCTP);
+    nl_attr(&req, IFLA_MCTP_NET, &net, sizeof(net));
+    nl_nest_end(&req, af_mctp);
+    nl_nest_end(&req, af_spec);
     return nl_talk(&req);
 }
 
@@ -426,7 +487,7 @@ static const char *ctrl_name(uint8_t cmd)
  * the response, up to CTRL_TRIES times: on success, @rsp holds the response
  * after the type byte (Rq/D/IID, command, completion code, data) and
  * @rsp_len its length, at least @min_len.  A response with another IID is a
- * late answer to an earlier try and is skipped.
+ * late answer to an earlier try and is skipped (up to MAX_STRAY of them).
  */
 static int ctrl_xfer(int fd, const void *addr, socklen_t addr_len,
                      const char *where, uint8_t cmd, const uint8_t *data,
@@ -438,6 +499,7 @@ static int ctrl_xfer(int fd, const void *addr, socklen_t addr_len,
 
     for (try = 0; try < CTRL_TRIES; try++) {
         uint8_t iid = ctrl_iid++ & CTRL_IID_MASK;
+        unsigned stray = 0;
 
         req[0] = CTRL_RQ | iid;
         req[1] = cmd;
@@ -470,13 +532,25 @@ static int ctrl_xfer(int fd, const void *addr, socklen_t addr_len,
                 return fail("%s: %s: response of message type 0x%02x", where,
                             ctrl_name(cmd), from.smctp_base.smctp_type);
             }
+            if (from.smctp_base.smctp_tag & MCTP_TAG_OWNER) {
+                return fail("%s: %s: a request (tag owner set) came back",
+                            where, ctrl_name(cmd));
+            }
             if (n < CTRL_HDR_SIZE) {
                 return fail("%s: %s: %zd-byte response", where,
                             ctrl_name(cmd), n);
             }
             if (rsp[0] & (CTRL_RQ | CTRL_D) ||
                 (rsp[0] & CTRL_IID_MASK) != iid) {
-                continue;       /* not the answer to this try */
+                /* not the answer to this try: a late one to an earlier */
+                if (++stray > MAX_STRAY) {
+                    return fail("%s: %s: %u responses with the wrong IID "
+                                "(last 0x%02x, want 0x%02x)", where,
+                                ctrl_name(cmd), stray, rsp[0], iid);
+                }
+                say("note %s: %s: skipped a response with IID %u (want %u)",
+                    where, ctrl_name(cmd), rsp[0] & CTRL_IID_MASK, iid);
+                continue;
             }
             if (rsp[1] != cmd) {
                 return fail("%s: %s: response for command 0x%02x", where,
@@ -498,32 +572,59 @@ static int ctrl_xfer(int fd, const void *addr, socklen_t addr_len,
                 ctrl_name(cmd), CTRL_TRIES, RX_TIMEOUT_S);
 }
 
+/* "6d60b211-a54a-..." into @buf (37 bytes) */
+static const char *uuid_str(const uint8_t *u, char *buf)
+{
+    sprintf(buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+            "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
+            u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+    return buf;
+}
+
+/* "07,08" into @buf (3 bytes per type) */
+static const char *types_str(const struct link *l, char *buf)
+{
+    unsigned t;
+
+    strcpy(buf, l->ntypes ? "" : "none");
+    for (t = 0; t < l->ntypes; t++) {
+        sprintf(buf + strlen(buf), "%s%02x", t ? "," : "", l->types[t]);
+    }
+    return buf;
+}
+
 /*
  * What mctpd's SetupEndpoint does for a link with no physical address:
  * Get/Set Endpoint ID at the null EID through the link (extended
  * addressing), a route to the new EID, then Get Message Type Support and
- * Get Endpoint UUID to the EID through the routing table.
+ * Get Endpoint UUID to the EID through the routing table.  One
+ * "setup <link> ..." line per step.
  */
 static int setup_endpoint(struct link *l, uint8_t want_eid)
 {
+    static const char *const eid_types[] = {
+        "dynamic", "static", "static-current", "static-other",
+    };
     struct sockaddr_mctp_ext null_addr = {
         .smctp_base = {
             .smctp_family = AF_MCTP,
-            .smctp_network = MCTP_NET_ANY,
+            .smctp_network = mctp_net,
             .smctp_addr.s_addr = MCTP_ADDR_NULL,
             .smctp_type = MCTP_TYPE_CONTROL,
             .smctp_tag = MCTP_TAG_OWNER,
         },
         .smctp_ifindex = l->ifindex,
-        .smctp_halen = 0,
+        .smctp_halen = 0,       /* USB: no physical address */
     };
     struct sockaddr_mctp eid_addr = {
         .smctp_family = AF_MCTP,
-        .smctp_network = MCTP_NET_ANY,
+        .smctp_network = mctp_net,
         .smctp_type = MCTP_TYPE_CONTROL,
         .smctp_tag = MCTP_TAG_OWNER,
     };
     uint8_t rsp[64], set[2] = { 0x00 /* operation: Set */, want_eid };
+    const uint8_t *data = rsp + CTRL_HDR_SIZE;
+    char buf[3 * sizeof(l->types) + 40];
     size_t len;
     uint8_t eid;
     int fd, rc = -1;
@@ -537,21 +638,26 @@ static int setup_endpoint(struct link *l, uint8_t want_eid)
                   NULL, 0, rsp, sizeof(rsp), CTRL_HDR_SIZE + 3, &len)) {
         goto out;
     }
+    say("setup %s get-eid eid %u endpoint %s eid-type %s", l->name, data[0],
+        (data[1] >> 4 & 3) == 0 ? "simple" :
+        (data[1] >> 4 & 3) == 1 ? "bus-owner" : "reserved",
+        eid_types[data[1] & 3]);
     /* Set Endpoint ID: status, EID setting, pool size */
     if (ctrl_xfer(fd, &null_addr, sizeof(null_addr), l->name, CTRL_SET_EID,
                   set, sizeof(set), rsp, sizeof(rsp), CTRL_HDR_SIZE + 3,
                   &len)) {
         goto out;
     }
-    eid = rsp[CTRL_HDR_SIZE + 1];
+    eid = data[1];
+    say("setup %s set-eid %u %s eid %u pool %u", l->name, want_eid,
+        (data[0] >> 4 & 3) ? "rejected" : "accepted", eid, data[2]);
     if (eid < 8 || eid == 0xff) {
         fail("%s: Set Endpoint ID: endpoint now at invalid EID %u", l->name,
              eid);
         goto out;
     }
     if (eid != want_eid) {
-        say("note %s: asked for EID %u, endpoint %s and uses %u", l->name,
-            want_eid, (rsp[CTRL_HDR_SIZE] >> 4 & 3) ? "rejected" : "accepted",
+        say("note %s: asked for EID %u, endpoint uses %u", l->name, want_eid,
             eid);
     }
     rc = nl_add_route(l->ifindex, eid);
@@ -560,6 +666,7 @@ static int setup_endpoint(struct link *l, uint8_t want_eid)
         rc = -1;
         goto out;
     }
+    say("setup %s route eid %u", l->name, eid);
     rc = -1;
     close(fd);
 
@@ -574,20 +681,22 @@ static int setup_endpoint(struct link *l, uint8_t want_eid)
                   CTRL_HDR_SIZE + 1, &len)) {
         goto out;
     }
-    l->ntypes = rsp[CTRL_HDR_SIZE];
+    l->ntypes = data[0];
     if (len != CTRL_HDR_SIZE + 1 + l->ntypes ||
         l->ntypes > sizeof(l->types)) {
         fail("%s: Get Message Type Support: %zu-byte response for %u types",
              l->name, len, l->ntypes);
         goto out;
     }
-    memcpy(l->types, rsp + CTRL_HDR_SIZE + 1, l->ntypes);
+    memcpy(l->types, data + 1, l->ntypes);
+    say("setup %s types %s", l->name, types_str(l, buf));
     /* Get Endpoint UUID */
     if (ctrl_xfer(fd, &eid_addr, sizeof(eid_addr), l->name, CTRL_GET_UUID,
                   NULL, 0, rsp, sizeof(rsp), CTRL_HDR_SIZE + 16, &len)) {
         goto out;
     }
-    memcpy(l->uuid, rsp + CTRL_HDR_SIZE, 16);
+    memcpy(l->uuid, data, 16);
+    say("setup %s uuid %s", l->name, uuid_str(l->uuid, buf));
     l->eid = eid;
     rc = 0;
 out:
@@ -607,7 +716,11 @@ static bool link_has_type(const struct link *l, uint8_t type)
     return false;
 }
 
-/* Set up every link; returns how many links were found (0: failure) */
+/*
+ * Set up every link: local address, network, link up, then the endpoint.
+ * Returns how many links were found (0: failure); those whose endpoint was
+ * set up have a non-zero eid.
+ */
 static unsigned setup(struct link *links)
 {
     unsigned n, i, waited;
@@ -623,33 +736,34 @@ static unsigned setup(struct link *links)
     }
     for (i = 0; i < n; i++) {
         struct link *l = &links[i];
-        char types[3 * 32 + 1] = "";
-        unsigned t;
+        char types[3 * sizeof(l->types) + 8], uuid[40];
 
-        rc = nl_add_addr(l->ifindex, LOCAL_EID);
+        rc = nl_add_addr(l->ifindex, local_eid);
         if (rc) {
-            fail("%s: address %u: %s", l->name, LOCAL_EID, strerror(-rc));
+            fail("%s: address %u: %s", l->name, local_eid, strerror(-rc));
             continue;
+        }
+        say("setup %s ifindex %d local-eid %u", l->name, l->ifindex,
+            local_eid);
+        if (mctp_net != MCTP_NET_ANY) {
+            rc = nl_link_set_net(l->ifindex, mctp_net);
+            if (rc) {
+                fail("%s: net %u: %s", l->name, mctp_net, strerror(-rc));
+                continue;
+            }
+            say("setup %s net %u", l->name, mctp_net);
         }
         rc = nl_link_up(l->ifindex);
         if (rc) {
             fail("%s: link up: %s", l->name, strerror(-rc));
             continue;
         }
+        say("setup %s up", l->name);
         if (setup_endpoint(l, FIRST_EID + i)) {
             continue;
         }
-        for (t = 0; t < l->ntypes; t++) {
-            sprintf(types + strlen(types), "%s%02x", t ? "," : "",
-                    l->types[t]);
-        }
-        say("link %s eid %u types %s uuid %02x%02x%02x%02x-%02x%02x-%02x%02x-"
-            "%02x%02x-%02x%02x%02x%02x%02x%02x", l->name, l->eid,
-            l->ntypes ? types : "none",
-            l->uuid[0], l->uuid[1], l->uuid[2], l->uuid[3], l->uuid[4],
-            l->uuid[5], l->uuid[6], l->uuid[7], l->uuid[8], l->uuid[9],
-            l->uuid[10], l->uuid[11], l->uuid[12], l->uuid[13], l->uuid[14],
-            l->uuid[15]);
+        say("link %s eid %u types %s uuid %s", l->name, l->eid,
+            types_str(l, types), uuid_str(l->uuid, uuid));
     }
     return n;
 }
@@ -752,7 +866,12 @@ static int cxl_check_response(const char *where, const uint8_t *h, size_t len,
 
 /*
  * Run CXL command @opcode on @ep with @in_len bytes of input; on success
- * the payload is in @out (at least @min_out bytes, @out_len set).
+ * the payload is in @out (at least @min_out bytes, @out_len set).  The
+ * request goes over DSP0234 (type 0x07) for FM-API command sets and over
+ * DSP0281 (type 0x08) otherwise; with no response within RX_TIMEOUT_S it
+ * is sent again (with a new tag), up to CXL_TRIES times, and a late
+ * response to an earlier try is skipped.  Anything else that does not
+ * match the request fails the command.
  */
 static int cxl_cmd(struct cxl_ep *ep, uint16_t opcode, const void *in,
                    size_t in_len, uint8_t *out, size_t out_size,
@@ -765,52 +884,88 @@ static int cxl_cmd(struct cxl_ep *ep, uint16_t opcode, const void *in,
                    MCTP_TYPE_CXL_FMAPI : MCTP_TYPE_CXL_CCI;
     struct sockaddr_mctp addr = {
         .smctp_family = AF_MCTP,
-        .smctp_network = MCTP_NET_ANY,
+        .smctp_network = mctp_net,
         .smctp_addr.s_addr = ep->eid,
         .smctp_type = type,
         .smctp_tag = MCTP_TAG_OWNER,
     };
-    struct sockaddr_mctp from;
-    socklen_t from_len = sizeof(from);
-    uint8_t tag = ep->tag++;
+    uint8_t first_tag = ep->tag;
     char where[32];
     size_t pl_len;
-    ssize_t n;
+    ssize_t n = -1;
+    int try;
 
     snprintf(where, sizeof(where), "eid %u", ep->eid);
     if (in_len > CXL_MAX_PAYLOAD) {
         return fail("%s opcode %04xh: %zu-byte input", where, opcode, in_len);
     }
-    cxl_header(req, tag, opcode, in_len);
-    memcpy(req + CXL_HDR_SIZE, in, in_len);
-    if (sendto(ep->fd, req, CXL_HDR_SIZE + in_len, 0,
-               (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        return fail("%s opcode %04xh: sendto: %s", where, opcode,
-                    strerror(errno));
+    for (try = 0; try < CXL_TRIES && n < 0; try++) {
+        uint8_t tag = ep->tag++;
+        unsigned stray = 0;
+
+        cxl_header(req, tag, opcode, in_len);
+        memcpy(req + CXL_HDR_SIZE, in, in_len);
+        if (sendto(ep->fd, req, CXL_HDR_SIZE + in_len, 0,
+                   (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+            return fail("%s opcode %04xh: sendto: %s", where, opcode,
+                        strerror(errno));
+        }
+        for (;;) {
+            struct sockaddr_mctp from;
+            socklen_t from_len = sizeof(from);
+
+            n = recvfrom(ep->fd, rsp, sizeof(rsp), MSG_TRUNC,
+                         (struct sockaddr *)&from, &from_len);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                say("note %s opcode %04xh: no response within %d s (try "
+                    "%d of %d)", where, opcode, RX_TIMEOUT_S, try + 1,
+                    CXL_TRIES);
+                break;
+            }
+            if (n < 0) {
+                return fail("%s opcode %04xh: recvfrom: %s", where, opcode,
+                            strerror(errno));
+            }
+            if ((size_t)n > sizeof(rsp)) {
+                return fail("%s opcode %04xh: %zd-byte response, more than "
+                            "%zu", where, opcode, n, sizeof(rsp));
+            }
+            if (from.smctp_type != type) {
+                return fail("%s opcode %04xh: response of MCTP type 0x%02x "
+                            "to type 0x%02x", where, opcode, from.smctp_type,
+                            type);
+            }
+            if (from.smctp_addr.s_addr != ep->eid) {
+                return fail("%s opcode %04xh: response from EID %u", where,
+                            opcode, from.smctp_addr.s_addr);
+            }
+            if (from.smctp_tag & MCTP_TAG_OWNER) {
+                return fail("%s opcode %04xh: a request (tag owner set) "
+                            "came back", where, opcode);
+            }
+            /* A late response to an earlier try of this command */
+            if (n >= CXL_HDR_SIZE && rsp[1] != tag &&
+                (uint8_t)(rsp[1] - first_tag) < (uint8_t)(tag - first_tag)) {
+                if (++stray > MAX_STRAY) {
+                    return fail("%s opcode %04xh: too many late responses",
+                                where, opcode);
+                }
+                say("note %s opcode %04xh: skipped a late response (tag %u)",
+                    where, opcode, rsp[1]);
+                continue;
+            }
+            if (cxl_check_response(where, rsp, n, tag, opcode)) {
+                return -1;
+            }
+            break;
+        }
     }
-    do {
-        n = recvfrom(ep->fd, rsp, sizeof(rsp), MSG_TRUNC,
-                     (struct sockaddr *)&from, &from_len);
-    } while (n < 0 && errno == EINTR);
     if (n < 0) {
-        return fail("%s opcode %04xh: %s", where, opcode,
-                    errno == EAGAIN || errno == EWOULDBLOCK ?
-                    "no response within 2 s" : strerror(errno));
-    }
-    if ((size_t)n > sizeof(rsp)) {
-        return fail("%s opcode %04xh: %zd-byte response, more than %zu",
-                    where, opcode, n, sizeof(rsp));
-    }
-    if (from.smctp_type != type) {
-        return fail("%s opcode %04xh: response of MCTP type 0x%02x to type "
-                    "0x%02x", where, opcode, from.smctp_type, type);
-    }
-    if (from.smctp_addr.s_addr != ep->eid) {
-        return fail("%s opcode %04xh: response from EID %u", where, opcode,
-                    from.smctp_addr.s_addr);
-    }
-    if (cxl_check_response(where, rsp, n, tag, opcode)) {
-        return -1;
+        return fail("%s opcode %04xh: no response after %d tries of %d s",
+                    where, opcode, CXL_TRIES, RX_TIMEOUT_S);
     }
     pl_len = n - CXL_HDR_SIZE;
     if (pl_len < min_out || pl_len > out_size) {
@@ -917,18 +1072,23 @@ static const char *link_speed(uint8_t s)
     return s < sizeof(speeds) / sizeof(speeds[0]) ? speeds[s] : "?";
 }
 
-/* Identify Switch Device, Get Physical Port State, tunnelled Identify */
-static void switch_commands(struct cxl_ep *ep)
+/*
+ * Identify Switch Device (5100h), then Get Physical Port State (5101h) of
+ * every port; with @tunnel, Identify tunnelled to each type 3 device found
+ * below a downstream port.
+ */
+static int switch_commands(struct cxl_ep *ep, bool tunnel)
 {
     uint8_t out[CXL_MAX_PAYLOAD], in[1 + 256];
     uint8_t ports[256];
     unsigned nports = 0, i;
     size_t len;
+    int rc = 0;
 
     /* Identify Switch Device (5100h) */
     if (cxl_cmd(ep, OP_IDENTIFY_SWITCH, NULL, 0, out, sizeof(out), 72,
                 &len)) {
-        return;
+        return -1;
     }
     say("switch eid %u ports %u vcss %u vppbs %u/%u ingress-port %u",
         ep->eid, out[2], out[3], get_le16(out + 70), get_le16(out + 68),
@@ -948,8 +1108,7 @@ static void switch_commands(struct cxl_ep *ep)
             "physical ports", ep->eid, nports, out[2]);
     }
     if (!nports) {
-        fail("switch eid %u: no active port", ep->eid);
-        return;
+        return fail("switch eid %u: no active port", ep->eid);
     }
 
     /* Get Physical Port State (5101h) for all active ports at once */
@@ -957,19 +1116,18 @@ static void switch_commands(struct cxl_ep *ep)
     memcpy(in + 1, ports, nports);
     if (cxl_cmd(ep, OP_GET_PORT_STATE, in, 1 + nports, out, sizeof(out),
                 4 + 16 * nports, &len)) {
-        return;
+        return -1;
     }
     if (out[0] != nports) {
-        fail("switch eid %u: port state of %u ports, %u asked", ep->eid,
-             out[0], nports);
-        return;
+        return fail("switch eid %u: port state of %u ports, %u asked",
+                    ep->eid, out[0], nports);
     }
     for (i = 0; i < nports; i++) {
         const uint8_t *b = out + 4 + 16 * i;
 
         if (b[0] != ports[i]) {
-            fail("switch eid %u: port state block %u for port %u, not %u",
-                 ep->eid, i, b[0], ports[i]);
+            rc = fail("switch eid %u: port state block %u for port %u, not "
+                      "%u", ep->eid, i, b[0], ports[i]);
             continue;
         }
         say("port %u state %s device %s width x%u/x%u speed %s/%s GT/s",
@@ -978,70 +1136,121 @@ static void switch_commands(struct cxl_ep *ep)
     }
 
     /* Identify, tunnelled to every type 3 device below a downstream port */
-    for (i = 0; i < nports; i++) {
+    for (i = 0; tunnel && i < nports; i++) {
         const uint8_t *b = out + 4 + 16 * i;
 
-        if (b[1] == 3 && (b[4] == 4 || b[4] == 5)) {
-            cxl_tunnel_identify(ep, b[0]);
+        if (b[1] == 3 && (b[4] == 4 || b[4] == 5) &&
+            cxl_tunnel_identify(ep, b[0])) {
+            rc = -1;
         }
     }
+    return rc;
 }
 
-/* Get LD Info and Get DCD Info of a type 3 device */
-static void type3_commands(struct cxl_ep *ep)
+/* Get LD Info (5400h): memory size, LD count */
+static int ld_info(struct cxl_ep *ep)
 {
     uint8_t out[256];
     size_t len;
 
-    /* Get LD Info (5400h): memory size, LD count */
-    if (!cxl_cmd(ep, OP_GET_LD_INFO, NULL, 0, out, sizeof(out), 10, &len)) {
-        say("ld-info eid %u size 0x%llx lds %u", ep->eid,
-            (unsigned long long)get_le64(out), get_le16(out + 8));
+    if (cxl_cmd(ep, OP_GET_LD_INFO, NULL, 0, out, sizeof(out), 10, &len)) {
+        return -1;
     }
-    /* Get DCD Info (5600h): hosts, regions, total capacity / 256 MiB */
-    if (!cxl_cmd(ep, OP_GET_DCD_INFO, NULL, 0, out, sizeof(out), 20, &len)) {
-        say("dcd-info eid %u hosts %u regions %u capacity 0x%llx", ep->eid,
-            out[0], out[1], (unsigned long long)get_le64(out + 12) << 28);
-    }
+    say("ld-info eid %u size 0x%llx lds %u", ep->eid,
+        (unsigned long long)get_le64(out), get_le16(out + 8));
+    return 0;
 }
 
-/*
- * Set Response Message Limit to 2^10, then read 1 KiB of the Command
- * Effects Log in one Get Log: a response of many MCTP packets.
- */
-static void cel_commands(struct cxl_ep *ep)
+/* Get DCD Info (5600h): hosts, regions, total capacity / 256 MiB */
+static int dcd_info(struct cxl_ep *ep)
 {
-    static uint8_t out[CXL_MAX_PAYLOAD];
-    uint8_t in[24], limit = RSP_LIMIT_LOG2;
-    unsigned entries = 0, i;
-    uint32_t sum = 0;
+    uint8_t out[256];
+    size_t len;
+
+    if (cxl_cmd(ep, OP_GET_DCD_INFO, NULL, 0, out, sizeof(out), 20, &len)) {
+        return -1;
+    }
+    say("dcd-info eid %u hosts %u regions %u capacity 0x%llx", ep->eid,
+        out[0], out[1], (unsigned long long)get_le64(out + 12) << 28);
+    return 0;
+}
+
+/* Set Response Message Limit (0004h) to 2^@limit bytes */
+static int set_rsp_limit(struct cxl_ep *ep, uint8_t limit)
+{
+    uint8_t out[16];
     size_t len;
 
     if (cxl_cmd(ep, OP_SET_RSP_LIMIT, &limit, 1, out, sizeof(out), 1,
                 &len)) {
-        return;
+        return -1;
     }
     if (out[0] != limit) {
-        fail("eid %u: response message limit 2^%u set, 2^%u asked", ep->eid,
-             out[0], limit);
-        return;
+        return fail("eid %u: response message limit 2^%u set, 2^%u asked",
+                    ep->eid, out[0], limit);
     }
     say("response-limit eid %u %u bytes", ep->eid, 1u << out[0]);
+    return 0;
+}
+
+/* Get Response Message Limit (0003h): 2^n bytes, n returned, or -1 */
+static int get_rsp_limit(struct cxl_ep *ep)
+{
+    uint8_t out[16];
+    size_t len;
+
+    if (cxl_cmd(ep, OP_GET_RSP_LIMIT, NULL, 0, out, sizeof(out), 1, &len)) {
+        return -1;
+    }
+    return out[0];
+}
+
+/* Get Log (0401h) of @len bytes of the CEL from @offset into @out */
+static int get_cel(struct cxl_ep *ep, uint32_t offset, uint32_t len,
+                   uint8_t *out)
+{
+    uint8_t in[24];
+    size_t got;
 
     memcpy(in, cel_uuid, 16);
-    put_le32(in + 16, 0);                   /* offset */
-    put_le32(in + 20, CEL_LOG_BYTES);       /* length */
-    if (cxl_cmd(ep, OP_GET_LOG, in, sizeof(in), out, sizeof(out),
-                CEL_LOG_BYTES, &len)) {
-        return;
+    put_le32(in + 16, offset);
+    put_le32(in + 20, len);
+    if (cxl_cmd(ep, OP_GET_LOG, in, sizeof(in), out, len, len, &got)) {
+        return -1;
     }
-    if (len != CEL_LOG_BYTES) {
-        fail("eid %u: Get Log returned %zu bytes, %u asked", ep->eid, len,
-             CEL_LOG_BYTES);
-        return;
+    return 0;
+}
+
+/*
+ * Read @len bytes (0: as many as the response message limit allows, at
+ * most CEL_LOG_BYTES) of the Command Effects Log at @offset in one Get Log:
+ * with a 1 KiB limit, a response of many MCTP packets.  Print the number of
+ * entries and a checksum, after checking the bytes against a read in
+ * single-packet pieces.
+ */
+static int cel_read(struct cxl_ep *ep, uint32_t len, uint32_t offset)
+{
+    static uint8_t out[CXL_MAX_PAYLOAD];
+    unsigned entries = 0, i;
+    uint32_t sum = 0;
+
+    if (!len) {
+        int limit = get_rsp_limit(ep);
+
+        if (limit < 0) {
+            return -1;
+        }
+        len = limit < 10 ? 1u << limit : CEL_LOG_BYTES;
+    }
+    if (len > CXL_MAX_PAYLOAD) {
+        return fail("eid %u: CEL length %u, more than %u", ep->eid, len,
+                    CXL_MAX_PAYLOAD);
+    }
+    if (get_cel(ep, offset, len, out)) {
+        return -1;
     }
     /* CEL entries: opcode LE16, command effect LE16; unused ones are 0 */
-    for (i = 0; i < len; i += 4) {
+    for (i = 0; i + 4 <= len; i += 4) {
         if (out[i] | out[i + 1] | out[i + 2] | out[i + 3]) {
             entries++;
         }
@@ -1054,31 +1263,31 @@ static void cel_commands(struct cxl_ep *ep)
      * Intact: the same bytes as read back in single-packet pieces (a
      * 32-byte log piece makes a 45-byte message, under the 64-byte BTU).
      */
-    for (i = 0; i < CEL_LOG_BYTES; i += CEL_PIECE) {
+    for (i = 0; i < len; i += CEL_PIECE) {
+        uint32_t plen = len - i < CEL_PIECE ? len - i : CEL_PIECE;
         uint8_t piece[CEL_PIECE];
-        size_t plen;
 
-        put_le32(in + 16, i);
-        put_le32(in + 20, CEL_PIECE);
-        if (cxl_cmd(ep, OP_GET_LOG, in, sizeof(in), piece, sizeof(piece),
-                    CEL_PIECE, &plen)) {
-            return;
+        if (get_cel(ep, offset + i, plen, piece)) {
+            return -1;
         }
-        if (plen != CEL_PIECE || memcmp(piece, out + i, CEL_PIECE)) {
-            fail("eid %u: CEL bytes %u..%u differ between the 1 KiB read "
-                 "and a %u-byte read", ep->eid, i, i + CEL_PIECE - 1,
-                 CEL_PIECE);
-            return;
+        if (memcmp(piece, out + i, plen)) {
+            return fail("eid %u: CEL bytes %u..%u differ between the %u-byte "
+                        "read and a %u-byte read", ep->eid, offset + i,
+                        offset + i + plen - 1, len, plen);
         }
     }
-    say("cel eid %u bytes %zu entries %u sum 0x%08x intact", ep->eid, len,
+    say("cel eid %u bytes %u entries %u sum 0x%08x intact", ep->eid, len,
         entries, sum);
+    return 0;
 }
 
+/*
+ * For every endpoint set up: Identify, then the switch or type 3 command
+ * set, then a 1 KiB read of the CEL after raising the response limit.
+ */
 static void demo(struct link *links, unsigned n)
 {
-    struct cxl_ep sw = { .fd = -1 };
-    unsigned i;
+    unsigned i, done = 0;
 
     for (i = 0; i < n; i++) {
         struct cxl_ep ep;
@@ -1098,24 +1307,22 @@ static void demo(struct link *links, unsigned n)
         }
         type = cxl_identify(&ep);
         if (type == COMPONENT_SWITCH) {
-            switch_commands(&ep);
-            if (sw.fd < 0) {
-                sw = ep;        /* keep the first switch for later */
-                continue;
-            }
+            switch_commands(&ep, true);
         } else if (type == COMPONENT_TYPE3) {
-            type3_commands(&ep);
+            ld_info(&ep);
+            dcd_info(&ep);
         } else if (type >= 0) {
             fail("eid %u: component type 0x%02x", ep.eid, type);
         }
+        if (type >= 0 && !set_rsp_limit(&ep, RSP_LIMIT_LOG2)) {
+            cel_read(&ep, CEL_LOG_BYTES, 0);
+        }
         cxl_close(&ep);
+        done++;
     }
-    if (sw.fd < 0) {
-        fail("no switch among the endpoints");
-        return;
+    if (!done) {
+        fail("no endpoint to describe");
     }
-    cel_commands(&sw);
-    cxl_close(&sw);
 }
 
 static double now_s(void)
@@ -1216,25 +1423,124 @@ static void bench(struct link *links, unsigned n_links, unsigned n)
 
 static int usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s setup|demo|bench [N]\n", prog);
+    fprintf(stderr,
+            "usage: %s setup|demo [--local-eid N] [--net N]\n"
+            "       %s bench [ROUND-TRIPS] [--local-eid N] [--net N]\n"
+            "       %s identify|switch|ld-info|dcd-info EID [--net N]\n"
+            "       %s tunnel EID PORT [--net N]\n"
+            "       %s set-limit EID LOG2-BYTES [--net N]\n"
+            "       %s cel EID [LENGTH [OFFSET]] [--net N]\n"
+            "The EID commands talk to an endpoint already set up by "
+            "\"setup\".\n", prog, prog, prog, prog, prog, prog);
     return 2;
+}
+
+/* @s as a number in [@min, @max] (decimal or 0x...), or false */
+static bool parse_num(const char *s, unsigned long min, unsigned long max,
+                      unsigned long *val)
+{
+    char *end;
+
+    errno = 0;
+    *val = strtoul(s, &end, 0);
+    return *s && *s != '-' && !*end && !errno && *val >= min && *val <= max;
+}
+
+/* A command on one endpoint, given by EID: identify, switch, ... */
+static int eid_command(const char *cmd, unsigned long *args, int nargs)
+{
+    struct cxl_ep ep;
+    int rc = -1;
+
+    if (cxl_open(&ep, args[0])) {
+        return -1;
+    }
+    if (!strcmp(cmd, "identify")) {
+        rc = cxl_identify(&ep) < 0 ? -1 : 0;
+    } else if (!strcmp(cmd, "switch")) {
+        rc = switch_commands(&ep, false);
+    } else if (!strcmp(cmd, "tunnel")) {
+        rc = cxl_tunnel_identify(&ep, args[1]);
+    } else if (!strcmp(cmd, "ld-info")) {
+        rc = ld_info(&ep);
+    } else if (!strcmp(cmd, "dcd-info")) {
+        rc = dcd_info(&ep);
+    } else if (!strcmp(cmd, "set-limit")) {
+        rc = set_rsp_limit(&ep, args[1]);
+    } else if (!strcmp(cmd, "cel")) {
+        rc = cel_read(&ep, nargs > 1 ? args[1] : 0, nargs > 2 ? args[2] : 0);
+    }
+    cxl_close(&ep);
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
+    /* command, positional arguments (min, max), their ranges */
+    static const struct {
+        const char *name;
+        int min_args, max_args;
+        bool setup;             /* sets the links up (takes --local-eid) */
+        unsigned long max[3];
+    } cmds[] = {
+        { "setup", 0, 0, true, { 0 } },
+        { "demo", 0, 0, true, { 0 } },
+        { "bench", 0, 1, true, { 1000000 } },
+        { "identify", 1, 1, false, { 254 } },
+        { "switch", 1, 1, false, { 254 } },
+        { "tunnel", 2, 2, false, { 254, 255 } },
+        { "ld-info", 1, 1, false, { 254 } },
+        { "dcd-info", 1, 1, false, { 254 } },
+        { "set-limit", 2, 2, false, { 254, 31 } },
+        { "cel", 1, 3, false, { 254, CXL_MAX_PAYLOAD, 0xffffffff } },
+    };
     static struct link links[MAX_MCTP_LINKS];
-    unsigned n;
+    unsigned long args[3], v;
+    unsigned n, c;
+    int nargs = 0, i;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc < 2 || argc > 3 || (strcmp(argv[1], "setup") &&
-        strcmp(argv[1], "demo") && strcmp(argv[1], "bench"))) {
+    if (argc < 2) {
         return usage(argv[0]);
     }
-    n = setup(links);
-    if (n && !strcmp(argv[1], "demo")) {
-        demo(links, n);
-    } else if (n && !strcmp(argv[1], "bench")) {
-        bench(links, n, argc == 3 ? (unsigned)atoi(argv[2]) : 1000);
+    for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+        if (!strcmp(argv[1], cmds[c].name)) {
+            break;
+        }
+    }
+    if (c == sizeof(cmds) / sizeof(cmds[0])) {
+        return usage(argv[0]);
+    }
+    for (i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--net") && i + 1 < argc &&
+            parse_num(argv[i + 1], 1, UINT32_MAX, &v)) {
+            mctp_net = v;
+            i++;
+        } else if (!strcmp(argv[i], "--local-eid") && cmds[c].setup &&
+                   i + 1 < argc && parse_num(argv[i + 1], 8, 254, &v)) {
+            local_eid = v;
+            i++;
+        } else if (nargs < cmds[c].max_args &&
+                   parse_num(argv[i], cmds[c].setup ? 1 : nargs ? 0 : 8,
+                             cmds[c].max[nargs], &v)) {
+            args[nargs++] = v;
+        } else {
+            fprintf(stderr, "%s: bad argument '%s'\n", argv[0], argv[i]);
+            return usage(argv[0]);
+        }
+    }
+    if (nargs < cmds[c].min_args) {
+        return usage(argv[0]);
+    }
+
+    if (!cmds[c].setup) {
+        eid_command(cmds[c].name, args, nargs);
+    } else if ((n = setup(links))) {
+        if (!strcmp(argv[1], "demo")) {
+            demo(links, n);
+        } else if (!strcmp(argv[1], "bench")) {
+            bench(links, n, nargs ? args[0] : 1000);
+        }
     }
     if (failures) {
         say("error %d step%s failed", failures, failures == 1 ? "" : "s");
