@@ -13,8 +13,10 @@ all: qemu firmware guest
 
 help:
 	@echo "make            build QEMU with the series applied, its firmware and the guest"
-	@echo "make run        boot the guest on the default CXL topology (ARGS=shell: stay in a shell)"
+	@echo "make run        boot the guest on the default CXL topology and run the FM demo"
+	@echo "                (ARGS=shell: stay in a shell, ARGS=report: no demo)"
 	@echo "make check      build if needed, then run all tests"
+	@echo "make bench      usb-cxl-mctp against the switch mailbox CCI (qtest, callgrind, guest)"
 	@echo "make deps       install the build dependencies from Debian (root)"
 	@echo "make clean      remove build results, keep downloads and the pristine source"
 	@echo "make distclean  remove build/ entirely"
