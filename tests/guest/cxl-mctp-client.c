@@ -1535,10 +1535,11 @@ int main(int argc, char **argv)
 
     if (!cmds[c].setup) {
         eid_command(cmds[c].name, args, nargs);
-    } else if ((n = setup(links))) {
-        if (!strcmp(argv[1], "demo")) {
+    } else {
+        n = setup(links);
+        if (n && !strcmp(argv[1], "demo")) {
             demo(links, n);
-        } else if (!strcmp(argv[1], "bench")) {
+        } else if (n && !strcmp(argv[1], "bench")) {
             bench(links, n, nargs ? args[0] : 1000);
         }
     }
