@@ -117,9 +117,11 @@ size_t cxl_mctp_handle_message(CXLCCI *cci, uint8_t *msg, size_t len,
         /*
          * Commands cast their payloads to structures: give them aligned
          * buffers, and separate ones (not all commands can write their
-         * output over their input).
+         * output over their input).  Past the request the input is zero,
+         * as it is in a mailbox, not what an earlier command left.
          */
         memcpy(pl_in, req->payload, pl_len);
+        memset(pl_in + pl_len, 0, sizeof(pl_in) - pl_len);
         rc = cxl_process_cci_message(cci, req->command_set, req->command,
                                      pl_len, pl_in, &len_out, pl_out,
                                      &bg_started);
