@@ -17,6 +17,7 @@ QTESTS=(
     usb-hcd-ehci-test
     usb-hcd-xhci-test
     usb-cxl-mctp-test
+    cxl-mctp-sweep-test
 )
 
 export BUILD QEMU_SRC

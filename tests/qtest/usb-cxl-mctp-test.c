@@ -5,14 +5,8 @@
  *
  * The device sits on an EHCI controller in front of a CXL switch; the test
  * enumerates it with the libqos EHCI driver and talks MCTP to it the way a
- * host's mctp-usb driver would.  Layers, bottom up:
- *
- *   mctp_test_start()      machine, EHCI, device enumerated and configured
- *   mctp_send*()           an MCTP message as DSP0283 packets on bulk OUT
- *   mctp_recv()            one message reassembled from bulk IN transfers,
- *                          every packet's framing checked on the way
- *   mctp_control()         an MCTP control request and its response
- *   cxl_cmd()              a CXL FM-API or CCI command and its response
+ * host's mctp-usb driver would, with the helpers of libqos/mctp-usb.h
+ * (mctp_send(), mctp_recv(), mctp_control(), cxl_cmd()).
  *
  * Wire formats: DMTF DSP0283 1.0 (MCTP over USB), DSP0236 (MCTP base and
  * control), DSP0234/DSP0281 and CXL r3.x 7.6.3 (CXL messages over MCTP).
@@ -21,41 +15,8 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
-#include "libqos/pci-pc.h"
-#include "libqos/malloc-pc.h"
-#include "libqos/usb-ehci.h"
-#include "libqos/usb-uhci.h"
+#include "libqos/mctp-usb.h"
 
-/*
- * CXL switch: host bridge, root port, upstream port us0 (physical port 3),
- * downstream ports 0 to 2; a type 3 device with volatile memory below
- * port 0 and one with two dynamic capacity regions below port 1.
- */
-#define CXL_NUM_DSPS        3
-#define CXL_USP_PORT        3
-#define CXL_MEM0_SN         0x2000
-#define CXL_DCD_SN          0x2001
-#define CXL_DCD_PORT        1
-#define CXL_DCD_REGIONS     2
-#define CXL_DCD_SIZE        (512 * 1024 * 1024ULL)
-#define CXL_TOPOLOGY \
-    "-machine q35,cxl=on " \
-    "-object memory-backend-ram,id=cxl-mem0,size=256M " \
-    "-object memory-backend-ram,id=cxl-dc1,size=512M " \
-    "-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 " \
-    "-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0,port=0 " \
-    "-device cxl-upstream,id=us0,bus=rp0,addr=0.0,port=3,sn=0x1000 " \
-    "-device cxl-downstream,id=swport0,bus=us0,chassis=0,slot=4,port=0 " \
-    "-device cxl-downstream,id=swport1,bus=us0,chassis=0,slot=5,port=1 " \
-    "-device cxl-downstream,id=swport2,bus=us0,chassis=0,slot=6,port=2 " \
-    "-device cxl-type3,bus=swport0,volatile-memdev=cxl-mem0,id=mem0," \
-    "sn=0x2000 " \
-    "-device cxl-type3,bus=swport1,volatile-dc-memdev=cxl-dc1," \
-    "num-dc-regions=2,id=dcd1,sn=0x2001 " \
-    "-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G "
-
-#define EHCI_DEVFN          QPCI_DEVFN(0x1d, 0)
-#define EHCI_ARGS           "-device usb-ehci,id=ehci,bus=pcie.0,addr=1d.0 "
 #define MCTP_ON_EHCI \
     EHCI_ARGS "-device usb-cxl-mctp,bus=ehci.0,target=us0,id=mctp0 "
 #define MCTP_DCD_ON_EHCI \
@@ -72,206 +33,10 @@
     "-device qemu-xhci,id=xhci,bus=pcie.0 " \
     "-device usb-cxl-mctp,bus=xhci.0,target=us0,id=mctp0 "
 
-#define USB_ADDR            1
-#define MCTP_EP             1       /* bulk OUT 0x01, bulk IN 0x81 */
-#define MCTP_XFER_SIZE      512     /* DSP0283 1.0 transfer size */
-#define FS_BULK_MPS         64      /* full speed: 64-byte bulk packets */
-
-/* DSP0283 1.0 packet header: DMTF ID (BE), reserved, length of it all */
-#define DSP0283_HDR_SIZE    4
-#define DSP0283_DMTF_ID_HI  0x1a
-#define DSP0283_DMTF_ID_LO  0xb4
-#define DSP0283_LEN_MIN     8
-#define DSP0283_LEN_MAX     255
-
-/* DSP0236 transport header */
-#define MCTP_HDR_SIZE       4
-#define MCTP_HDR_VERSION    0x01
-#define MCTP_SOM            0x80
-#define MCTP_EOM            0x40
-#define MCTP_SEQ_SHIFT      4
-#define MCTP_TO             0x08
-#define MCTP_TAG_MASK       0x07
-#define MCTP_BASELINE_MTU   68      /* packet incl. header: 64-byte BTU */
-#define MCTP_MSG_MAX        4096
-
-#define MCTP_EID_NULL       0x00
-#define HOST_EID            0x10    /* the bus owner, i.e. this test */
-#define DEVICE_EID          8
-
-#define MCTP_TYPE_CONTROL   0x00
-#define MCTP_TYPE_PLDM      0x01
-#define MCTP_TYPE_CXL_FMAPI 0x07
-#define MCTP_TYPE_CXL_CCI   0x08
-
-/* MCTP control: [type 0, Rq|D|IID, command, (cc,) data] */
-#define MCTP_CTRL_RQ        0x80
-#define MCTP_CTRL_IID_MASK  0x1f
-#define MCTP_SET_EID        0x01
-#define MCTP_GET_EID        0x02
-#define MCTP_GET_UUID       0x03
-#define MCTP_GET_VERSION    0x04
-#define MCTP_GET_MSG_TYPES  0x05
-#define MCTP_CMD_RESERVED   0x3f    /* no such command in DSP0236 1.3 */
-#define MCTP_CC_SUCCESS     0x00
-#define MCTP_CC_UNSUPPORTED 0x05
-#define MCTP_CC_VERSION_TYPE_UNSUPPORTED 0x80
-
-/* CXL message header (CXL r3.1 7.6.3, "CCI Message Format") */
-#define CXL_HDR_SIZE        12
-#define CXL_CATEGORY_REQ    0
-#define CXL_CATEGORY_RSP    1
-#define CXL_PL_LEN_MASK     0x1fffff
-#define CXL_MBOX_SUCCESS    0x0000
-#define CXL_MBOX_INVALID_INPUT 0x0002
-#define CXL_MBOX_UNSUPPORTED 0x0003
-#define CXL_MBOX_INVALID_PAYLOAD_LENGTH 0x0016
-#define CXL_SET_LOGS        0x04
-#define CXL_CMD_GET_SUPPORTED_LOGS 0x00
-#define CXL_CMD_GET_LOG     0x01
-#define CXL_CMD_GET_RSP_LIMIT 0x03
-#define CXL_CMD_SET_RSP_LIMIT 0x04
-#define CXL_SET_TUNNEL      0x53
-#define CXL_CMD_TUNNEL      0x00
-#define CXL_SET_MLD_COMP    0x54
-#define CXL_CMD_GET_LD_INFO 0x00
-#define CXL_SET_FM_DCD      0x56
-#define CXL_CMD_GET_DCD_INFO 0x00
-
-#define CXL_SET_INFOSTAT    0x00
-#define CXL_CMD_IDENTIFY    0x01
-#define CXL_SET_PHYS_SWITCH 0x51
-#define CXL_CMD_IDENTIFY_SWITCH 0x00
-#define CXL_CMD_GET_PHYS_PORT_STATE 0x01
-
-typedef struct MCTPTest MCTPTest;
-
-/*
- * The USB side of the message-level helpers: one bulk transfer on the
- * device's OUT or IN endpoint through whichever controller it is on.
- */
-typedef struct MCTPTransport {
-    /* One OUT transfer of @len bytes; asserts the device took it */
-    void (*bulk_out)(MCTPTest *t, const void *buf, size_t len);
-    /*
-     * One IN transfer of at most @maxlen bytes, its length in *@actual;
-     * false if the device NAKed it (nothing queued).  Asserts otherwise.
-     */
-    bool (*bulk_in)(MCTPTest *t, void *buf, size_t maxlen, size_t *actual);
-} MCTPTransport;
-
-struct MCTPTest {
-    QTestState *qts;
-    QGuestAllocator alloc;
-    QPCIBus *pcibus;
-    const MCTPTransport *xport;
-    QEHCI *hc;
-    QEHCIDevice *dev;
-    QUHCI *uhci;                /* or on UHCI, at full speed */
-    QUHCIDevice *udev;
-    uint8_t desc[18];           /* device descriptor */
-    uint8_t iid;                /* next control instance ID */
-    uint8_t tag;                /* next MCTP message tag */
-    uint8_t cxl_tag;            /* next CXL message tag */
-    /* IN transfer data not consumed yet: packets after an EOM */
-    uint8_t rx[MCTP_XFER_SIZE];
-    size_t rx_len;
-    size_t rx_off;
-    unsigned in_xfers;          /* IN transfers that returned data */
-};
-
-typedef struct MCTPMessage {
-    uint8_t dest;
-    uint8_t src;
-    uint8_t tag;                /* tag, TO bit included */
-    unsigned packets;
-    size_t len;                 /* data[0] is the message type */
-    uint8_t data[MCTP_MSG_MAX];
-} MCTPMessage;
-
-#define assert_xfer_ok(st) \
-    g_assert_cmpstr(qehci_status_str(st), ==, qehci_status_str(QEHCI_OK))
-
-#define assert_uhci_ok(st) \
-    g_assert_cmpstr(quhci_status_str(st), ==, quhci_status_str(QUHCI_OK))
-
-/* Transports */
-
-static void ehci_bulk_out(MCTPTest *t, const void *buf, size_t len)
-{
-    assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, buf, len));
-}
-
-static bool ehci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
-                         size_t *actual)
-{
-    QEHCIStatus st = qehci_bulk_in(t->dev, MCTP_EP, buf, maxlen, actual);
-
-    if (st == QEHCI_NO_DATA) {
-        *actual = 0;
-        return false;
-    }
-    assert_xfer_ok(st);
-    return true;
-}
-
-static const MCTPTransport ehci_transport = {
-    .bulk_out = ehci_bulk_out,
-    .bulk_in = ehci_bulk_in,
-};
-
-/*
- * Full speed: the controller splits a transfer into 64-byte packets; one
- * that is a multiple of 64 bytes (and shorter than the 512 a DSP0283
- * transfer may hold) ends with a zero-length packet, as USB wants of a
- * transfer whose length the receiver does not know.
- */
-static void uhci_bulk_out(MCTPTest *t, const void *buf, size_t len)
-{
-    assert_uhci_ok(quhci_bulk_out(t->udev, MCTP_EP, buf, len));
-    if (len && len % FS_BULK_MPS == 0 && len < MCTP_XFER_SIZE) {
-        assert_uhci_ok(quhci_bulk_out(t->udev, MCTP_EP, NULL, 0));
-    }
-}
-
-static bool uhci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
-                         size_t *actual)
-{
-    QUHCIStatus st = quhci_bulk_in(t->udev, MCTP_EP, buf, maxlen, actual);
-
-    if (st == QUHCI_NO_DATA) {
-        /* Nothing at all: NAKed from the transfer's first packet */
-        g_assert_cmpint(quhci_bulk_in_packets(t->udev, MCTP_EP, NULL, 0),
-                        ==, 0);
-        *actual = 0;
-        return false;
-    }
-    assert_uhci_ok(st);
-    return true;
-}
-
-static const MCTPTransport uhci_transport = {
-    .bulk_out = uhci_bulk_out,
-    .bulk_in = uhci_bulk_in,
-};
-
-static void mctp_bulk_out(MCTPTest *t, const void *buf, size_t len)
-{
-    t->xport->bulk_out(t, buf, len);
-}
-
-/* Machine and device */
-
 /* Start QEMU with the CXL topology and @usb (controller and device) */
-static void mctp_test_boot(MCTPTest *t, const char *usb)
+static void cxl_test_boot(MCTPTest *t, const char *usb)
 {
-    memset(t, 0, sizeof(*t));
-    t->qts = qtest_initf(CXL_TOPOLOGY "%s", usb);
-    t->xport = &ehci_transport;         /* unless started on UHCI */
-    pc_alloc_init(&t->alloc, t->qts, ALLOC_NO_FLAGS);
-    t->pcibus = qpci_new_pc(t->qts, &t->alloc);
-    t->tag = 1;
-    t->cxl_tag = 1;
+    mctp_test_boot(t, CXL_TOPOLOGY "%s", usb);
 }
 
 /*
@@ -281,14 +46,8 @@ static void mctp_test_boot(MCTPTest *t, const char *usb)
  */
 static void mctp_test_start_with(MCTPTest *t, const char *usb)
 {
-    int port;
-
-    mctp_test_boot(t, usb);
-    t->hc = qehci_init(t->qts, t->pcibus, &t->alloc, EHCI_DEVFN);
-    port = qehci_first_connected_port(t->hc);
-    g_assert_cmpint(port, >=, 0);
-    t->dev = qehci_enumerate(t->hc, port, USB_ADDR, t->desc);
-    assert_xfer_ok(qehci_set_configuration(t->dev, 1));
+    cxl_test_boot(t, usb);
+    mctp_test_attach_ehci(t, EHCI_DEVFN);
 }
 
 /* The same with the device on EHCI in front of switch us0 */
@@ -304,395 +63,13 @@ static void mctp_test_start(MCTPTest *t)
  */
 static void mctp_test_start_uhci_with(MCTPTest *t, const char *usb)
 {
-    int port;
-
-    mctp_test_boot(t, usb);
-    t->xport = &uhci_transport;
-    t->uhci = quhci_init(t->qts, t->pcibus, &t->alloc, UHCI_DEVFN);
-    port = quhci_first_connected_port(t->uhci);
-    g_assert_cmpint(port, >=, 0);
-    t->udev = quhci_enumerate(t->uhci, port, USB_ADDR, t->desc);
-    assert_uhci_ok(quhci_set_configuration(t->udev, 1));
+    cxl_test_boot(t, usb);
+    mctp_test_attach_uhci(t, UHCI_DEVFN);
 }
 
 static void mctp_test_start_uhci(MCTPTest *t)
 {
     mctp_test_start_uhci_with(t, MCTP_ON_UHCI);
-}
-
-static void mctp_test_end(MCTPTest *t)
-{
-    if (t->dev) {
-        qehci_device_free(t->dev);
-    }
-    if (t->hc) {
-        qehci_free(t->hc);
-    }
-    if (t->udev) {
-        quhci_device_free(t->udev);
-    }
-    if (t->uhci) {
-        quhci_free(t->uhci);
-    }
-    qpci_free_pc(t->pcibus);
-    alloc_destroy(&t->alloc);
-    qtest_quit(t->qts);
-}
-
-static uint8_t mctp_next_tag(MCTPTest *t)
-{
-    uint8_t tag = t->tag;
-
-    t->tag = (t->tag + 1) & MCTP_TAG_MASK;
-    return tag;
-}
-
-/* Sending */
-
-/* Append one DSP0283 packet to @out; returns its length */
-static size_t dsp0283_packet(uint8_t *out, uint8_t dest, uint8_t flags,
-                             const uint8_t *payload, size_t len)
-{
-    size_t total = DSP0283_HDR_SIZE + MCTP_HDR_SIZE + len;
-
-    g_assert_cmpuint(total, <=, DSP0283_LEN_MAX);
-    out[0] = DSP0283_DMTF_ID_HI;
-    out[1] = DSP0283_DMTF_ID_LO;
-    out[2] = 0;
-    out[3] = total;
-    out[4] = MCTP_HDR_VERSION;
-    out[5] = dest;
-    out[6] = HOST_EID;
-    out[7] = flags;
-    memcpy(out + DSP0283_HDR_SIZE + MCTP_HDR_SIZE, payload, len);
-    return total;
-}
-
-/*
- * Send a request of message type @type with body @msg (@len bytes after
- * the type byte) to @dest, tag @tag with TO set, fragmented into MCTP
- * packets of at most @mtu bytes (MCTP header included; 68 is the
- * baseline).  Each DSP0283 packet goes in its own OUT transfer or, if
- * @packed, they share transfers of at most 512 bytes.
- */
-static void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
-                           uint8_t type, const void *msg, size_t len,
-                           size_t mtu, bool packed)
-{
-    g_autofree uint8_t *m = g_malloc(len + 1);
-    size_t chunk_max = mtu - MCTP_HDR_SIZE;
-    uint8_t xfer[MCTP_XFER_SIZE];
-    size_t xfer_len = 0;
-    size_t off = 0;
-    uint8_t seq = 0;
-
-    g_assert_cmpuint(mtu, >, MCTP_HDR_SIZE);
-    m[0] = type;
-    memcpy(m + 1, msg, len);
-    len++;
-
-    while (off < len) {
-        size_t chunk = MIN(chunk_max, len - off);
-        uint8_t flags = MCTP_TO | (tag & MCTP_TAG_MASK) |
-                        (seq++ & 3) << MCTP_SEQ_SHIFT;
-
-        if (off == 0) {
-            flags |= MCTP_SOM;
-        }
-        if (off + chunk == len) {
-            flags |= MCTP_EOM;
-        }
-        if (xfer_len + DSP0283_HDR_SIZE + MCTP_HDR_SIZE + chunk >
-            sizeof(xfer)) {
-            mctp_bulk_out(t, xfer, xfer_len);
-            xfer_len = 0;
-        }
-        xfer_len += dsp0283_packet(xfer + xfer_len, dest, flags, m + off,
-                                   chunk);
-        off += chunk;
-        if (!packed) {
-            mctp_bulk_out(t, xfer, xfer_len);
-            xfer_len = 0;
-        }
-    }
-    if (xfer_len) {
-        mctp_bulk_out(t, xfer, xfer_len);
-    }
-}
-
-static void mctp_send(MCTPTest *t, uint8_t dest, uint8_t tag, uint8_t type,
-                      const void *msg, size_t len, size_t mtu)
-{
-    mctp_send_full(t, dest, tag, type, msg, len, mtu, false);
-}
-
-static void mctp_send_packed(MCTPTest *t, uint8_t dest, uint8_t tag,
-                             uint8_t type, const void *msg, size_t len,
-                             size_t mtu)
-{
-    mctp_send_full(t, dest, tag, type, msg, len, mtu, true);
-}
-
-/* Receiving */
-
-/*
- * Next DSP0283 packet from the device into @pkt (the MCTP packet, header
- * first); its length, or 0 if the device has nothing queued.  Checks the
- * DSP0283 framing and that the MCTP packet is at most @max_pkt bytes.
- */
-static size_t mctp_recv_packet(MCTPTest *t, uint8_t *pkt, size_t max_pkt)
-{
-    const uint8_t *p;
-    size_t len;
-    int zlps = 0;
-
-    while (t->rx_off == t->rx_len) {
-        bool got = t->xport->bulk_in(t, t->rx, sizeof(t->rx), &t->rx_len);
-
-        t->rx_off = 0;
-        if (!got) {
-            t->rx_len = 0;
-            return 0;
-        }
-        if (t->rx_len) {
-            t->in_xfers++;
-        }
-        /* A zero-length packet only ends a transfer of 512 bytes */
-        if (!t->rx_len) {
-            g_assert_cmpint(++zlps, <=, 1);
-        }
-    }
-
-    p = t->rx + t->rx_off;
-    g_assert_cmpuint(t->rx_len - t->rx_off, >=, DSP0283_HDR_SIZE);
-    g_assert_cmphex(p[0], ==, DSP0283_DMTF_ID_HI);
-    g_assert_cmphex(p[1], ==, DSP0283_DMTF_ID_LO);
-    g_assert_cmphex(p[2], ==, 0);
-    len = p[3];
-    g_assert_cmpuint(len, >=, DSP0283_LEN_MIN);
-    /* DSP0283 1.0: packets never span transfers */
-    g_assert_cmpuint(len, <=, t->rx_len - t->rx_off);
-    len -= DSP0283_HDR_SIZE;
-    g_assert_cmpuint(len, <=, max_pkt);
-    memcpy(pkt, p + DSP0283_HDR_SIZE, len);
-    t->rx_off += DSP0283_HDR_SIZE + len;
-    return len;
-}
-
-/*
- * Reassemble the next message from the device, whose MTU is @max_pkt
- * bytes (MCTP header included; its "mtu" property): every packet at most
- * that, all but the last exactly that.  False if nothing is queued; once
- * a message has started it must complete.
- */
-static bool mctp_recv_mtu(MCTPTest *t, MCTPMessage *m, size_t max_pkt)
-{
-    uint8_t pkt[DSP0283_LEN_MAX];
-    uint8_t flags, seq = 0;
-    size_t len;
-
-    memset(m, 0, sizeof(*m));
-    for (;;) {
-        len = mctp_recv_packet(t, pkt, max_pkt);
-        if (!len) {
-            /* Nothing queued between messages, not within one */
-            g_assert_cmpuint(m->packets, ==, 0);
-            return false;
-        }
-        g_assert_cmphex(pkt[0] & 0x0f, ==, MCTP_HDR_VERSION);
-        flags = pkt[3];
-        if (m->packets == 0) {
-            g_assert_cmphex(flags & MCTP_SOM, ==, MCTP_SOM);
-            m->dest = pkt[1];
-            m->src = pkt[2];
-            m->tag = flags & (MCTP_TO | MCTP_TAG_MASK);
-            /* The message type byte comes with the start of message */
-            g_assert_cmpuint(len, >, MCTP_HDR_SIZE);
-        } else {
-            g_assert_cmphex(flags & MCTP_SOM, ==, 0);
-            g_assert_cmphex(pkt[1], ==, m->dest);
-            g_assert_cmphex(pkt[2], ==, m->src);
-            g_assert_cmphex(flags & (MCTP_TO | MCTP_TAG_MASK), ==, m->tag);
-            g_assert_cmpuint((flags >> MCTP_SEQ_SHIFT) & 3, ==,
-                             (seq + 1) & 3);
-            /* All but the last packet carry a full transmission unit */
-            g_assert_cmpuint(m->len % (max_pkt - MCTP_HDR_SIZE), ==, 0);
-        }
-        seq = (flags >> MCTP_SEQ_SHIFT) & 3;
-        len -= MCTP_HDR_SIZE;
-        g_assert_cmpuint(m->len + len, <=, sizeof(m->data));
-        memcpy(m->data + m->len, pkt + MCTP_HDR_SIZE, len);
-        m->len += len;
-        m->packets++;
-        if (flags & MCTP_EOM) {
-            return true;
-        }
-    }
-}
-
-static bool mctp_recv(MCTPTest *t, MCTPMessage *m)
-{
-    return mctp_recv_mtu(t, m, MCTP_BASELINE_MTU);
-}
-
-/* The response to a request sent with @tag: to us, TO clear, same tag */
-static void mctp_recv_response(MCTPTest *t, MCTPMessage *m, uint8_t tag,
-                               uint8_t type)
-{
-    g_assert(mctp_recv(t, m));
-    g_assert_cmphex(m->dest, ==, HOST_EID);
-    g_assert_cmphex(m->tag, ==, tag & MCTP_TAG_MASK);
-    g_assert_cmphex(m->data[0], ==, type);
-}
-
-/* Nothing queued: the device NAKs bulk IN */
-static void mctp_assert_nothing_queued(MCTPTest *t)
-{
-    uint8_t pkt[DSP0283_LEN_MAX];
-
-    g_assert_cmpuint(mctp_recv_packet(t, pkt, DSP0283_LEN_MAX), ==, 0);
-}
-
-/* MCTP control */
-
-/*
- * Control request @cmd with @len bytes of @data to @dest; returns the
- * completion code and puts the response data after it in @rsp (at most
- * @rsp_size bytes, *@rsp_len of them) and its source EID in *@src.
- */
-static uint8_t mctp_control_full(MCTPTest *t, uint8_t dest, uint8_t cmd,
-                                 const void *data, size_t len, void *rsp,
-                                 size_t rsp_size, size_t *rsp_len,
-                                 uint8_t *src)
-{
-    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
-    uint8_t req[MCTP_BASELINE_MTU];
-    uint8_t iid = t->iid++ & MCTP_CTRL_IID_MASK;
-    uint8_t tag = mctp_next_tag(t);
-    size_t n;
-
-    g_assert_cmpuint(2 + len, <=, sizeof(req));
-    req[0] = MCTP_CTRL_RQ | iid;
-    req[1] = cmd;
-    memcpy(req + 2, data, len);
-    mctp_send(t, dest, tag, MCTP_TYPE_CONTROL, req, 2 + len,
-              MCTP_BASELINE_MTU);
-
-    mctp_recv_response(t, m, tag, MCTP_TYPE_CONTROL);
-    /* type, Rq = 0, D = 0 and the request's IID, command, cc */
-    g_assert_cmpuint(m->len, >=, 4);
-    g_assert_cmphex(m->data[1], ==, iid);
-    g_assert_cmphex(m->data[2], ==, cmd);
-    n = m->len - 4;
-    g_assert_cmpuint(n, <=, rsp_size);
-    memcpy(rsp, m->data + 4, n);
-    if (rsp_len) {
-        *rsp_len = n;
-    }
-    if (src) {
-        *src = m->src;
-    }
-    return m->data[3];
-}
-
-static uint8_t mctp_control(MCTPTest *t, uint8_t dest, uint8_t cmd,
-                            const void *data, size_t len, void *rsp,
-                            size_t rsp_size, size_t *rsp_len)
-{
-    return mctp_control_full(t, dest, cmd, data, len, rsp, rsp_size,
-                             rsp_len, NULL);
-}
-
-/* Get Endpoint ID: the EID, after checking the response is complete */
-static uint8_t mctp_get_eid(MCTPTest *t, uint8_t dest)
-{
-    uint8_t rsp[8];
-    size_t len;
-
-    g_assert_cmphex(mctp_control(t, dest, MCTP_GET_EID, NULL, 0, rsp,
-                                 sizeof(rsp), &len), ==, MCTP_CC_SUCCESS);
-    /* EID, endpoint type, medium-specific: mctpd wants all three */
-    g_assert_cmpuint(len, ==, 3);
-    return rsp[0];
-}
-
-/* CXL messages */
-
-/* A CXL request sent, for checking its response */
-typedef struct CXLRequest {
-    uint8_t type;
-    uint8_t set;
-    uint8_t cmd;
-    uint8_t tag;                /* MCTP tag */
-    uint8_t cxl_tag;
-} CXLRequest;
-
-/* The request half of cxl_cmd(): what the response must match in @r */
-static void cxl_cmd_send(MCTPTest *t, CXLRequest *r, uint8_t dest,
-                         uint8_t type, uint8_t set, uint8_t cmd,
-                         const void *in, size_t in_len)
-{
-    g_autofree uint8_t *req = g_malloc0(CXL_HDR_SIZE + in_len);
-    uint8_t tag = mctp_next_tag(t);
-    uint8_t cxl_tag = t->cxl_tag++;
-
-    *r = (CXLRequest) {
-        .type = type, .set = set, .cmd = cmd, .tag = tag, .cxl_tag = cxl_tag,
-    };
-    req[0] = CXL_CATEGORY_REQ;
-    req[1] = cxl_tag;
-    req[3] = cmd;
-    req[4] = set;
-    req[5] = in_len;
-    req[6] = in_len >> 8;
-    req[7] = (in_len >> 16) & 0x1f;
-    memcpy(req + CXL_HDR_SIZE, in, in_len);
-    mctp_send(t, dest, tag, type, req, CXL_HDR_SIZE + in_len,
-              MCTP_BASELINE_MTU);
-}
-
-/* The response half of cxl_cmd(), to request @r */
-static uint16_t cxl_cmd_recv(MCTPTest *t, const CXLRequest *r, void *out,
-                             size_t out_size, size_t *out_len)
-{
-    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
-    uint8_t set = r->set, cmd = r->cmd;
-    const uint8_t *rsp;
-    size_t pl_len;
-
-    /* The response comes back over the binding the request used */
-    mctp_recv_response(t, m, r->tag, r->type);
-    g_assert_cmpuint(m->len, >=, 1 + CXL_HDR_SIZE);
-    rsp = m->data + 1;
-    g_assert_cmphex(rsp[0] & 0x0f, ==, CXL_CATEGORY_RSP);
-    g_assert_cmphex(rsp[1], ==, r->cxl_tag);
-    g_assert_cmphex(rsp[3], ==, cmd);
-    g_assert_cmphex(rsp[4], ==, set);
-    pl_len = (rsp[5] | rsp[6] << 8 | rsp[7] << 16) & CXL_PL_LEN_MASK;
-    g_assert_cmpuint(pl_len, ==, m->len - 1 - CXL_HDR_SIZE);
-    g_assert_cmpuint(pl_len, <=, out_size);
-    memcpy(out, rsp + CXL_HDR_SIZE, pl_len);
-    if (out_len) {
-        *out_len = pl_len;
-    }
-    return rsp[8] | rsp[9] << 8;
-}
-
-/*
- * CXL command @set/@cmd with @in_len bytes of payload @in over MCTP
- * message type @type (FM-API or CCI) to @dest.  Returns the CXL return
- * code, the response payload in @out (*@out_len bytes, at most
- * @out_size).  Checks the response header against the request.
- */
-static uint16_t cxl_cmd(MCTPTest *t, uint8_t dest, uint8_t type,
-                        uint8_t set, uint8_t cmd, const void *in,
-                        size_t in_len, void *out, size_t out_size,
-                        size_t *out_len)
-{
-    CXLRequest r;
-
-    cxl_cmd_send(t, &r, dest, type, set, cmd, in, in_len);
-    return cxl_cmd_recv(t, &r, out, out_size, out_len);
 }
 
 /* Test cases: USB */
@@ -798,7 +175,7 @@ static void test_xhci_super_speed(void)
     bool found = false;
     int i;
 
-    mctp_test_boot(&t, MCTP_ON_XHCI);
+    cxl_test_boot(&t, MCTP_ON_XHCI);
     info = qtest_hmp(t.qts, "info usb");
     lines = g_strsplit(info, "\n", -1);
     for (i = 0; lines[i]; i++) {
@@ -1205,6 +582,84 @@ static void test_type3_identify_ld_dcd(void)
     mctp_test_end(&t);
 }
 
+/*
+ * A switch has one timestamp, whichever of its CCIs sets or reads it, and
+ * it runs with the virtual clock.  Get or Set Timestamp on a switch CCI
+ * used to abort QEMU (the handlers took the switch for a type 3 device).
+ */
+static void test_timestamp_shared_by_switch_ccis(void)
+{
+    const uint64_t set = 1000000ULL * 1000000000ULL;    /* 1e6 s */
+    const uint64_t sec = 1000000000ULL;
+    uint8_t in[8], out[2048];
+    CXLMailbox mb;
+    MCTPTest t;
+    uint64_t now;
+    size_t len;
+
+    mctp_test_start_with(&t, MCTP_ON_EHCI SWCCI_ARGS);
+    cxl_mbox_init(&t, &mb, SWCCI_DEVFN, 0);
+
+    /* Never set: 0 */
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, 0x03, 0x00,
+                            NULL, 0, out, sizeof(out), &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 8);
+    g_assert_cmpuint(ldq_le_p(out), ==, 0);
+
+    /* Set over MCTP, read through the mailbox a second later */
+    stq_le_p(in, set);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, 0x03, 0x01,
+                            in, sizeof(in), out, sizeof(out), &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 0);
+    qtest_clock_step(t.qts, sec);
+    g_assert_cmphex(cxl_mbox_cmd(&mb, 0x03, 0x00, NULL, 0, out, &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 8);
+    now = ldq_le_p(out);
+    g_assert_cmpuint(now, >=, set + sec);
+    g_assert_cmpuint(now, <, set + 2 * sec);
+
+    /* Set through the mailbox, read over MCTP */
+    stq_le_p(in, 5 * set);
+    g_assert_cmphex(cxl_mbox_cmd(&mb, 0x03, 0x01, in, sizeof(in), out, &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, 0x03, 0x00,
+                            NULL, 0, out, sizeof(out), &len), ==,
+                    CXL_MBOX_SUCCESS);
+    now = ldq_le_p(out);
+    g_assert_cmpuint(now, >=, 5 * set);
+    g_assert_cmpuint(now, <, 5 * set + sec);
+    cxl_mbox_free(&mb);
+    mctp_test_end(&t);
+}
+
+/*
+ * Set DC Region Configuration of a region the device does not have is
+ * Invalid Input (it used to divide by that region's block size of 0), as
+ * is a block size the region does not support
+ */
+static void test_set_dc_region_config_missing_region(void)
+{
+    uint8_t in[16] = { CXL_DCD_REGIONS }, out[128];
+    MCTPTest t;
+    size_t len;
+
+    mctp_test_start_with(&t, MCTP_DCD_ON_EHCI);
+    stq_le_p(in + 4, 2 * 1024 * 1024);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_FM_DCD, 0x02, in, sizeof(in), out,
+                            sizeof(out), &len), ==, CXL_MBOX_INVALID_INPUT);
+    in[0] = 0;
+    stq_le_p(in + 4, 3 * 1024 * 1024);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_FM_DCD, 0x02, in, sizeof(in), out,
+                            sizeof(out), &len), ==, CXL_MBOX_INVALID_INPUT);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
 /* Get Log of the CEL: @len bytes from @offset */
 static uint16_t cxl_get_cel(MCTPTest *t, uint32_t offset, uint32_t len,
                             uint8_t *out, size_t *out_len)
@@ -1307,7 +762,7 @@ static void test_two_endpoints_own_cci(void)
     size_t len;
     int i;
 
-    mctp_test_boot(&t, EHCI_ARGS
+    cxl_test_boot(&t, EHCI_ARGS
                    "-device usb-cxl-mctp,bus=ehci.0,port=1,target=us0 "
                    "-device usb-cxl-mctp,bus=ehci.0,port=2,target=us0 ");
     t.hc = qehci_init(t.qts, t.pcibus, &t.alloc, EHCI_DEVFN);
@@ -2031,64 +1486,6 @@ static void test_uhci_out_512(void)
  * QEMU's instructions per command under callgrind), BENCH_ITERATIONS
  * sets the count.  Results go out as "BENCH" TAP comments.
  */
-#define SWCCI_DEVFN         QPCI_DEVFN(0x10, 0)
-#define CXL_MBOX_CAP_ID     0x0002
-#define CXL_MBOX_CTRL       0x04
-#define CXL_MBOX_CMD        0x08
-#define CXL_MBOX_STS        0x10
-#define CXL_MBOX_PAYLOAD    0x20
-
-typedef struct SwitchMailbox {
-    QPCIDevice *dev;
-    QPCIBar bar;
-    uint64_t regs;              /* mailbox registers in BAR 0 */
-} SwitchMailbox;
-
-static void mbox_init(MCTPTest *t, SwitchMailbox *mb)
-{
-    uint32_t count, i;
-
-    mb->dev = qpci_device_find(t->pcibus, SWCCI_DEVFN);
-    g_assert_nonnull(mb->dev);
-    qpci_device_enable(mb->dev);
-    mb->bar = qpci_iomap(mb->dev, 0, NULL);
-    /* CXL r3.2 8.2.8.1: the device capabilities array */
-    count = qpci_io_readq(mb->dev, mb->bar, 0) >> 32 & 0xffff;
-    mb->regs = 0;
-    for (i = 1; i <= count; i++) {
-        uint64_t hdr = qpci_io_readq(mb->dev, mb->bar, i * 16);
-
-        if ((hdr & 0xffff) == CXL_MBOX_CAP_ID) {
-            mb->regs = qpci_io_readl(mb->dev, mb->bar, i * 16 + 4);
-        }
-    }
-    g_assert_cmphex(mb->regs, !=, 0);
-}
-
-static uint16_t mbox_cmd(SwitchMailbox *mb, uint8_t set, uint8_t cmd,
-                         const void *in, size_t in_len, void *out,
-                         size_t *out_len)
-{
-    uint64_t reg;
-
-    if (in_len) {
-        qpci_memwrite(mb->dev, mb->bar, mb->regs + CXL_MBOX_PAYLOAD, in,
-                      in_len);
-    }
-    qpci_io_writeq(mb->dev, mb->bar, mb->regs + CXL_MBOX_CMD,
-                   cmd | set << 8 | (uint64_t)in_len << 16);
-    qpci_io_writel(mb->dev, mb->bar, mb->regs + CXL_MBOX_CTRL, 1);
-    /* The command runs synchronously: the doorbell is clear again */
-    g_assert_cmphex(qpci_io_readl(mb->dev, mb->bar,
-                                  mb->regs + CXL_MBOX_CTRL) & 1, ==, 0);
-    reg = qpci_io_readq(mb->dev, mb->bar, mb->regs + CXL_MBOX_CMD);
-    *out_len = reg >> 16 & 0xfffff;
-    if (*out_len) {
-        qpci_memread(mb->dev, mb->bar, mb->regs + CXL_MBOX_PAYLOAD, out,
-                     *out_len);
-    }
-    return qpci_io_readq(mb->dev, mb->bar, mb->regs + CXL_MBOX_STS) >> 32;
-}
 
 static unsigned bench_iterations(void)
 {
@@ -2117,7 +1514,7 @@ static void bench_one(const char *name, size_t log_len)
     size_t in_len = log_len ? sizeof(in) : 0;
     unsigned n = bench_iterations(), i;
     double us_mctp = 0, us_mbox = 0;
-    SwitchMailbox mb;
+    CXLMailbox mb;
     MCTPTest t;
     uint8_t limit = 10;
     size_t len;
@@ -2126,7 +1523,7 @@ static void bench_one(const char *name, size_t log_len)
     stl_le_p(in + 20, log_len);
     mctp_test_start_with(&t, MCTP_ON_EHCI "-device cxl-switch-mailbox-cci,"
                          "bus=pcie.0,addr=10.0,target=us0 ");
-    mbox_init(&t, &mb);
+    cxl_mbox_init(&t, &mb, SWCCI_DEVFN, 0);
     g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
                             CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
                             out, 2048, &len), ==, CXL_MBOX_SUCCESS);
@@ -2145,7 +1542,7 @@ static void bench_one(const char *name, size_t log_len)
     if (bench_path("mailbox")) {
         t0 = g_get_monotonic_time();
         for (i = 0; i < n; i++) {
-            g_assert_cmphex(mbox_cmd(&mb, set, cmd, in, in_len, out, &len),
+            g_assert_cmphex(cxl_mbox_cmd(&mb, set, cmd, in, in_len, out, &len),
                             ==, CXL_MBOX_SUCCESS);
         }
         us_mbox = (double)(g_get_monotonic_time() - t0) / n;
@@ -2156,7 +1553,7 @@ static void bench_one(const char *name, size_t log_len)
         g_test_message("BENCH %s ratio usb-cxl-mctp/mailbox %.2f", name,
                        us_mctp / us_mbox);
     }
-    g_free(mb.dev);
+    cxl_mbox_free(&mb);
     mctp_test_end(&t);
 }
 
@@ -2228,6 +1625,12 @@ int main(int argc, char **argv)
                    test_fmapi_request_over_255_bytes);
     qtest_add_func("/usb-cxl-mctp/type3/identify-ld-dcd",
                    test_type3_identify_ld_dcd);
+    qtest_add_func("/usb-cxl-mctp/type3/set-dc-region-config-missing-region",
+                   test_set_dc_region_config_missing_region);
+    if (qtest_has_device("cxl-switch-mailbox-cci")) {
+        qtest_add_func("/usb-cxl-mctp/cci/timestamp-shared-by-switch-ccis",
+                       test_timestamp_shared_by_switch_ccis);
+    }
     qtest_add_func("/usb-cxl-mctp/cci/response-limit-1k-log",
                    test_cci_response_limit_1k_log);
     qtest_add_func("/usb-cxl-mctp/two-endpoints-own-cci",

@@ -1,0 +1,548 @@
+/*
+ * MCTP bus owner for qtests: MCTP over USB through the libqos EHCI and
+ * UHCI drivers, MCTP control and CXL messages, a CXL mailbox by MMIO
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Wire formats: DMTF DSP0283 1.0 (MCTP over USB), DSP0236 (MCTP base and
+ * control), DSP0234/DSP0281 and CXL r3.x 7.6.3 (CXL messages over MCTP).
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "mctp-usb.h"
+
+/* Transports */
+
+static void ehci_bulk_out(MCTPTest *t, const void *buf, size_t len)
+{
+    assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, buf, len));
+}
+
+static bool ehci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
+                         size_t *actual)
+{
+    QEHCIStatus st = qehci_bulk_in(t->dev, MCTP_EP, buf, maxlen, actual);
+
+    if (st == QEHCI_NO_DATA) {
+        *actual = 0;
+        return false;
+    }
+    assert_xfer_ok(st);
+    return true;
+}
+
+static const MCTPTransport ehci_transport = {
+    .bulk_out = ehci_bulk_out,
+    .bulk_in = ehci_bulk_in,
+};
+
+/*
+ * Full speed: the controller splits a transfer into 64-byte packets; one
+ * that is a multiple of 64 bytes (and shorter than the 512 a DSP0283
+ * transfer may hold) ends with a zero-length packet, as USB wants of a
+ * transfer whose length the receiver does not know.
+ */
+static void uhci_bulk_out(MCTPTest *t, const void *buf, size_t len)
+{
+    assert_uhci_ok(quhci_bulk_out(t->udev, MCTP_EP, buf, len));
+    if (len && len % FS_BULK_MPS == 0 && len < MCTP_XFER_SIZE) {
+        assert_uhci_ok(quhci_bulk_out(t->udev, MCTP_EP, NULL, 0));
+    }
+}
+
+static bool uhci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
+                         size_t *actual)
+{
+    QUHCIStatus st = quhci_bulk_in(t->udev, MCTP_EP, buf, maxlen, actual);
+
+    if (st == QUHCI_NO_DATA) {
+        /* Nothing at all: NAKed from the transfer's first packet */
+        g_assert_cmpint(quhci_bulk_in_packets(t->udev, MCTP_EP, NULL, 0),
+                        ==, 0);
+        *actual = 0;
+        return false;
+    }
+    assert_uhci_ok(st);
+    return true;
+}
+
+static const MCTPTransport uhci_transport = {
+    .bulk_out = uhci_bulk_out,
+    .bulk_in = uhci_bulk_in,
+};
+
+
+void mctp_bulk_out(MCTPTest *t, const void *buf, size_t len)
+{
+    t->xport->bulk_out(t, buf, len);
+}
+
+/* Machine and device */
+
+void mctp_test_boot(MCTPTest *t, const char *fmt, ...)
+{
+    va_list ap;
+
+    memset(t, 0, sizeof(*t));
+    va_start(ap, fmt);
+    t->qts = qtest_vinitf(fmt, ap);
+    va_end(ap);
+    t->xport = &ehci_transport;         /* unless attached to UHCI */
+    pc_alloc_init(&t->alloc, t->qts, ALLOC_NO_FLAGS);
+    t->pcibus = qpci_new_pc(t->qts, &t->alloc);
+    t->tag = 1;
+    t->cxl_tag = 1;
+}
+
+void mctp_test_attach_ehci(MCTPTest *t, int devfn)
+{
+    int port;
+
+    t->hc = qehci_init(t->qts, t->pcibus, &t->alloc, devfn);
+    port = qehci_first_connected_port(t->hc);
+    g_assert_cmpint(port, >=, 0);
+    t->dev = qehci_enumerate(t->hc, port, USB_ADDR, t->desc);
+    assert_xfer_ok(qehci_set_configuration(t->dev, 1));
+}
+
+void mctp_test_attach_uhci(MCTPTest *t, int devfn)
+{
+    int port;
+
+    t->xport = &uhci_transport;
+    t->uhci = quhci_init(t->qts, t->pcibus, &t->alloc, devfn);
+    port = quhci_first_connected_port(t->uhci);
+    g_assert_cmpint(port, >=, 0);
+    t->udev = quhci_enumerate(t->uhci, port, USB_ADDR, t->desc);
+    assert_uhci_ok(quhci_set_configuration(t->udev, 1));
+}
+
+void mctp_test_end(MCTPTest *t)
+{
+    if (t->dev) {
+        qehci_device_free(t->dev);
+    }
+    if (t->hc) {
+        qehci_free(t->hc);
+    }
+    if (t->udev) {
+        quhci_device_free(t->udev);
+    }
+    if (t->uhci) {
+        quhci_free(t->uhci);
+    }
+    qpci_free_pc(t->pcibus);
+    alloc_destroy(&t->alloc);
+    qtest_quit(t->qts);
+}
+
+uint8_t mctp_next_tag(MCTPTest *t)
+{
+    uint8_t tag = t->tag;
+
+    t->tag = (t->tag + 1) & MCTP_TAG_MASK;
+    return tag;
+}
+
+/* Sending */
+
+/* Append one DSP0283 packet to @out; returns its length */
+size_t dsp0283_packet(uint8_t *out, uint8_t dest, uint8_t flags,
+                             const uint8_t *payload, size_t len)
+{
+    size_t total = DSP0283_HDR_SIZE + MCTP_HDR_SIZE + len;
+
+    g_assert_cmpuint(total, <=, DSP0283_LEN_MAX);
+    out[0] = DSP0283_DMTF_ID_HI;
+    out[1] = DSP0283_DMTF_ID_LO;
+    out[2] = 0;
+    out[3] = total;
+    out[4] = MCTP_HDR_VERSION;
+    out[5] = dest;
+    out[6] = HOST_EID;
+    out[7] = flags;
+    memcpy(out + DSP0283_HDR_SIZE + MCTP_HDR_SIZE, payload, len);
+    return total;
+}
+
+/*
+ * Send a request of message type @type with body @msg (@len bytes after
+ * the type byte) to @dest, tag @tag with TO set, fragmented into MCTP
+ * packets of at most @mtu bytes (MCTP header included; 68 is the
+ * baseline).  Each DSP0283 packet goes in its own OUT transfer or, if
+ * @packed, they share transfers of at most 512 bytes.
+ */
+void mctp_flush(MCTPTest *t)
+{
+    if (t->tx_len) {
+        mctp_bulk_out(t, t->tx, t->tx_len);
+        t->tx_len = 0;
+    }
+}
+
+void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
+                    uint8_t type, const void *msg, size_t len,
+                    size_t mtu, bool packed)
+{
+    g_autofree uint8_t *m = g_malloc(len + 1);
+    size_t chunk_max = mtu - MCTP_HDR_SIZE;
+    size_t off = 0;
+    uint8_t seq = 0;
+
+    g_assert_cmpuint(mtu, >, MCTP_HDR_SIZE);
+    m[0] = type;
+    memcpy(m + 1, msg, len);
+    len++;
+
+    while (off < len) {
+        size_t chunk = MIN(chunk_max, len - off);
+        uint8_t flags = MCTP_TO | (tag & MCTP_TAG_MASK) |
+                        (seq++ & 3) << MCTP_SEQ_SHIFT;
+
+        if (off == 0) {
+            flags |= MCTP_SOM;
+        }
+        if (off + chunk == len) {
+            flags |= MCTP_EOM;
+        }
+        if (t->tx_len + DSP0283_HDR_SIZE + MCTP_HDR_SIZE + chunk >
+            sizeof(t->tx)) {
+            mctp_flush(t);
+        }
+        t->tx_len += dsp0283_packet(t->tx + t->tx_len, dest, flags, m + off,
+                                    chunk);
+        off += chunk;
+        if (!packed && !t->batch) {
+            mctp_flush(t);
+        }
+    }
+    if (!t->batch) {
+        mctp_flush(t);
+    }
+}
+
+void mctp_send(MCTPTest *t, uint8_t dest, uint8_t tag, uint8_t type,
+                      const void *msg, size_t len, size_t mtu)
+{
+    mctp_send_full(t, dest, tag, type, msg, len, mtu, false);
+}
+
+void mctp_send_packed(MCTPTest *t, uint8_t dest, uint8_t tag,
+                             uint8_t type, const void *msg, size_t len,
+                             size_t mtu)
+{
+    mctp_send_full(t, dest, tag, type, msg, len, mtu, true);
+}
+
+/* Receiving */
+
+/*
+ * Next DSP0283 packet from the device into @pkt (the MCTP packet, header
+ * first); its length, or 0 if the device has nothing queued.  Checks the
+ * DSP0283 framing and that the MCTP packet is at most @max_pkt bytes.
+ */
+size_t mctp_recv_packet(MCTPTest *t, uint8_t *pkt, size_t max_pkt)
+{
+    const uint8_t *p;
+    size_t len;
+    int zlps = 0;
+
+    /* What is still to be sent goes first */
+    mctp_flush(t);
+    while (t->rx_off == t->rx_len) {
+        bool got = t->xport->bulk_in(t, t->rx, sizeof(t->rx), &t->rx_len);
+
+        t->rx_off = 0;
+        if (!got) {
+            t->rx_len = 0;
+            return 0;
+        }
+        if (t->rx_len) {
+            t->in_xfers++;
+        }
+        /* A zero-length packet only ends a transfer of 512 bytes */
+        if (!t->rx_len) {
+            g_assert_cmpint(++zlps, <=, 1);
+        }
+    }
+
+    p = t->rx + t->rx_off;
+    g_assert_cmpuint(t->rx_len - t->rx_off, >=, DSP0283_HDR_SIZE);
+    g_assert_cmphex(p[0], ==, DSP0283_DMTF_ID_HI);
+    g_assert_cmphex(p[1], ==, DSP0283_DMTF_ID_LO);
+    g_assert_cmphex(p[2], ==, 0);
+    len = p[3];
+    g_assert_cmpuint(len, >=, DSP0283_LEN_MIN);
+    /* DSP0283 1.0: packets never span transfers */
+    g_assert_cmpuint(len, <=, t->rx_len - t->rx_off);
+    len -= DSP0283_HDR_SIZE;
+    g_assert_cmpuint(len, <=, max_pkt);
+    memcpy(pkt, p + DSP0283_HDR_SIZE, len);
+    t->rx_off += DSP0283_HDR_SIZE + len;
+    return len;
+}
+
+/*
+ * Reassemble the next message from the device, whose MTU is @max_pkt
+ * bytes (MCTP header included; its "mtu" property): every packet at most
+ * that, all but the last exactly that.  False if nothing is queued; once
+ * a message has started it must complete.
+ */
+bool mctp_recv_mtu(MCTPTest *t, MCTPMessage *m, size_t max_pkt)
+{
+    uint8_t pkt[DSP0283_LEN_MAX];
+    uint8_t flags, seq = 0;
+    size_t len;
+
+    memset(m, 0, sizeof(*m));
+    for (;;) {
+        len = mctp_recv_packet(t, pkt, max_pkt);
+        if (!len) {
+            /* Nothing queued between messages, not within one */
+            g_assert_cmpuint(m->packets, ==, 0);
+            return false;
+        }
+        g_assert_cmphex(pkt[0] & 0x0f, ==, MCTP_HDR_VERSION);
+        flags = pkt[3];
+        if (m->packets == 0) {
+            g_assert_cmphex(flags & MCTP_SOM, ==, MCTP_SOM);
+            m->dest = pkt[1];
+            m->src = pkt[2];
+            m->tag = flags & (MCTP_TO | MCTP_TAG_MASK);
+            /* The message type byte comes with the start of message */
+            g_assert_cmpuint(len, >, MCTP_HDR_SIZE);
+        } else {
+            g_assert_cmphex(flags & MCTP_SOM, ==, 0);
+            g_assert_cmphex(pkt[1], ==, m->dest);
+            g_assert_cmphex(pkt[2], ==, m->src);
+            g_assert_cmphex(flags & (MCTP_TO | MCTP_TAG_MASK), ==, m->tag);
+            g_assert_cmpuint((flags >> MCTP_SEQ_SHIFT) & 3, ==,
+                             (seq + 1) & 3);
+            /* All but the last packet carry a full transmission unit */
+            g_assert_cmpuint(m->len % (max_pkt - MCTP_HDR_SIZE), ==, 0);
+        }
+        seq = (flags >> MCTP_SEQ_SHIFT) & 3;
+        len -= MCTP_HDR_SIZE;
+        g_assert_cmpuint(m->len + len, <=, sizeof(m->data));
+        memcpy(m->data + m->len, pkt + MCTP_HDR_SIZE, len);
+        m->len += len;
+        m->packets++;
+        if (flags & MCTP_EOM) {
+            return true;
+        }
+    }
+}
+
+bool mctp_recv(MCTPTest *t, MCTPMessage *m)
+{
+    return mctp_recv_mtu(t, m, MCTP_BASELINE_MTU);
+}
+
+/* The response to a request sent with @tag: to us, TO clear, same tag */
+void mctp_recv_response(MCTPTest *t, MCTPMessage *m, uint8_t tag,
+                               uint8_t type)
+{
+    g_assert(mctp_recv(t, m));
+    g_assert_cmphex(m->dest, ==, HOST_EID);
+    g_assert_cmphex(m->tag, ==, tag & MCTP_TAG_MASK);
+    g_assert_cmphex(m->data[0], ==, type);
+}
+
+/* Nothing queued: the device NAKs bulk IN */
+void mctp_assert_nothing_queued(MCTPTest *t)
+{
+    uint8_t pkt[DSP0283_LEN_MAX];
+
+    g_assert_cmpuint(mctp_recv_packet(t, pkt, DSP0283_LEN_MAX), ==, 0);
+}
+
+/* MCTP control */
+
+/*
+ * Control request @cmd with @len bytes of @data to @dest; returns the
+ * completion code and puts the response data after it in @rsp (at most
+ * @rsp_size bytes, *@rsp_len of them) and its source EID in *@src.
+ */
+uint8_t mctp_control_full(MCTPTest *t, uint8_t dest, uint8_t cmd,
+                                 const void *data, size_t len, void *rsp,
+                                 size_t rsp_size, size_t *rsp_len,
+                                 uint8_t *src)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    uint8_t req[MCTP_BASELINE_MTU];
+    uint8_t iid = t->iid++ & MCTP_CTRL_IID_MASK;
+    uint8_t tag = mctp_next_tag(t);
+    size_t n;
+
+    g_assert_cmpuint(2 + len, <=, sizeof(req));
+    req[0] = MCTP_CTRL_RQ | iid;
+    req[1] = cmd;
+    memcpy(req + 2, data, len);
+    mctp_send(t, dest, tag, MCTP_TYPE_CONTROL, req, 2 + len,
+              MCTP_BASELINE_MTU);
+
+    mctp_recv_response(t, m, tag, MCTP_TYPE_CONTROL);
+    /* type, Rq = 0, D = 0 and the request's IID, command, cc */
+    g_assert_cmpuint(m->len, >=, 4);
+    g_assert_cmphex(m->data[1], ==, iid);
+    g_assert_cmphex(m->data[2], ==, cmd);
+    n = m->len - 4;
+    g_assert_cmpuint(n, <=, rsp_size);
+    memcpy(rsp, m->data + 4, n);
+    if (rsp_len) {
+        *rsp_len = n;
+    }
+    if (src) {
+        *src = m->src;
+    }
+    return m->data[3];
+}
+
+uint8_t mctp_control(MCTPTest *t, uint8_t dest, uint8_t cmd,
+                            const void *data, size_t len, void *rsp,
+                            size_t rsp_size, size_t *rsp_len)
+{
+    return mctp_control_full(t, dest, cmd, data, len, rsp, rsp_size,
+                             rsp_len, NULL);
+}
+
+/* Get Endpoint ID: the EID, after checking the response is complete */
+uint8_t mctp_get_eid(MCTPTest *t, uint8_t dest)
+{
+    uint8_t rsp[8];
+    size_t len;
+
+    g_assert_cmphex(mctp_control(t, dest, MCTP_GET_EID, NULL, 0, rsp,
+                                 sizeof(rsp), &len), ==, MCTP_CC_SUCCESS);
+    /* EID, endpoint type, medium-specific: mctpd wants all three */
+    g_assert_cmpuint(len, ==, 3);
+    return rsp[0];
+}
+
+/* CXL messages */
+
+
+/* The request half of cxl_cmd(): what the response must match in @r */
+void cxl_cmd_send(MCTPTest *t, CXLRequest *r, uint8_t dest,
+                         uint8_t type, uint8_t set, uint8_t cmd,
+                         const void *in, size_t in_len)
+{
+    g_autofree uint8_t *req = g_malloc0(CXL_HDR_SIZE + in_len);
+    uint8_t tag = mctp_next_tag(t);
+    uint8_t cxl_tag = t->cxl_tag++;
+
+    *r = (CXLRequest) {
+        .type = type, .set = set, .cmd = cmd, .tag = tag, .cxl_tag = cxl_tag,
+    };
+    req[0] = CXL_CATEGORY_REQ;
+    req[1] = cxl_tag;
+    req[3] = cmd;
+    req[4] = set;
+    req[5] = in_len;
+    req[6] = in_len >> 8;
+    req[7] = (in_len >> 16) & 0x1f;
+    memcpy(req + CXL_HDR_SIZE, in, in_len);
+    mctp_send(t, dest, tag, type, req, CXL_HDR_SIZE + in_len,
+              MCTP_BASELINE_MTU);
+}
+
+/* The response half of cxl_cmd(), to request @r */
+uint16_t cxl_cmd_recv(MCTPTest *t, const CXLRequest *r, void *out,
+                             size_t out_size, size_t *out_len)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    uint8_t set = r->set, cmd = r->cmd;
+    const uint8_t *rsp;
+    size_t pl_len;
+
+    /* The response comes back over the binding the request used */
+    mctp_recv_response(t, m, r->tag, r->type);
+    g_assert_cmpuint(m->len, >=, 1 + CXL_HDR_SIZE);
+    rsp = m->data + 1;
+    g_assert_cmphex(rsp[0] & 0x0f, ==, CXL_CATEGORY_RSP);
+    g_assert_cmphex(rsp[1], ==, r->cxl_tag);
+    g_assert_cmphex(rsp[3], ==, cmd);
+    g_assert_cmphex(rsp[4], ==, set);
+    pl_len = (rsp[5] | rsp[6] << 8 | rsp[7] << 16) & CXL_PL_LEN_MASK;
+    g_assert_cmpuint(pl_len, ==, m->len - 1 - CXL_HDR_SIZE);
+    g_assert_cmpuint(pl_len, <=, out_size);
+    memcpy(out, rsp + CXL_HDR_SIZE, pl_len);
+    if (out_len) {
+        *out_len = pl_len;
+    }
+    return rsp[8] | rsp[9] << 8;
+}
+
+/*
+ * CXL command @set/@cmd with @in_len bytes of payload @in over MCTP
+ * message type @type (FM-API or CCI) to @dest.  Returns the CXL return
+ * code, the response payload in @out (*@out_len bytes, at most
+ * @out_size).  Checks the response header against the request.
+ */
+uint16_t cxl_cmd(MCTPTest *t, uint8_t dest, uint8_t type,
+                        uint8_t set, uint8_t cmd, const void *in,
+                        size_t in_len, void *out, size_t out_size,
+                        size_t *out_len)
+{
+    CXLRequest r;
+
+    cxl_cmd_send(t, &r, dest, type, set, cmd, in, in_len);
+    return cxl_cmd_recv(t, &r, out, out_size, out_len);
+}
+
+
+/* CXL mailbox */
+
+void cxl_mbox_init(MCTPTest *t, CXLMailbox *mb, int devfn, int bar)
+{
+    uint32_t count, i;
+
+    mb->dev = qpci_device_find(t->pcibus, devfn);
+    g_assert_nonnull(mb->dev);
+    qpci_device_enable(mb->dev);
+    mb->bar = qpci_iomap(mb->dev, bar, NULL);
+    /* CXL r3.2 8.2.8.1: the device capabilities array */
+    count = qpci_io_readq(mb->dev, mb->bar, 0) >> 32 & 0xffff;
+    mb->regs = 0;
+    for (i = 1; i <= count; i++) {
+        uint64_t hdr = qpci_io_readq(mb->dev, mb->bar, i * 16);
+
+        if ((hdr & 0xffff) == CXL_MBOX_CAP_ID) {
+            mb->regs = qpci_io_readl(mb->dev, mb->bar, i * 16 + 4);
+        }
+    }
+    g_assert_cmphex(mb->regs, !=, 0);
+}
+
+void cxl_mbox_free(CXLMailbox *mb)
+{
+    g_free(mb->dev);
+    mb->dev = NULL;
+}
+
+uint16_t cxl_mbox_cmd(CXLMailbox *mb, uint8_t set, uint8_t cmd,
+                      const void *in, size_t in_len, void *out,
+                      size_t *out_len)
+{
+    uint64_t reg;
+
+    if (in_len) {
+        qpci_memwrite(mb->dev, mb->bar, mb->regs + CXL_MBOX_PAYLOAD, in,
+                      MIN(in_len, CXL_MBOX_PAYLOAD_SIZE));
+    }
+    qpci_io_writeq(mb->dev, mb->bar, mb->regs + CXL_MBOX_CMD,
+                   cmd | set << 8 | (uint64_t)in_len << 16);
+    qpci_io_writel(mb->dev, mb->bar, mb->regs + CXL_MBOX_CTRL, 1);
+    /* The command runs synchronously: the doorbell is clear again */
+    g_assert_cmphex(qpci_io_readl(mb->dev, mb->bar,
+                                  mb->regs + CXL_MBOX_CTRL) & 1, ==, 0);
+    reg = qpci_io_readq(mb->dev, mb->bar, mb->regs + CXL_MBOX_CMD);
+    *out_len = reg >> 16 & 0xfffff;
+    g_assert_cmpuint(*out_len, <=, CXL_MBOX_PAYLOAD_SIZE);
+    if (*out_len) {
+        qpci_memread(mb->dev, mb->bar, mb->regs + CXL_MBOX_PAYLOAD, out,
+                     *out_len);
+    }
+    return qpci_io_readq(mb->dev, mb->bar, mb->regs + CXL_MBOX_STS) >> 32;
+}

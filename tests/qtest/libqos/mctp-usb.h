@@ -1,0 +1,332 @@
+/*
+ * MCTP bus owner for qtests: MCTP over USB (DMTF DSP0283) through the
+ * libqos EHCI and UHCI drivers, MCTP control messages (DSP0236) and CXL
+ * FM-API and CCI messages (DSP0234, DSP0281), and a CXL mailbox reached
+ * by MMIO to compare with
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Layers, bottom up:
+ *
+ *   mctp_test_boot()       QEMU started, PCI and guest memory set up
+ *   mctp_test_attach_*()   the device enumerated behind EHCI or UHCI
+ *   mctp_send*()           an MCTP message as DSP0283 packets on bulk OUT
+ *   mctp_recv()            one message reassembled from bulk IN transfers,
+ *                          every packet's framing checked on the way
+ *   mctp_control()         an MCTP control request and its response
+ *   cxl_cmd()              a CXL FM-API or CCI command and its response
+ */
+
+#ifndef LIBQOS_MCTP_USB_H
+#define LIBQOS_MCTP_USB_H
+
+#include "../libqtest.h"
+#include "pci-pc.h"
+#include "malloc-pc.h"
+#include "usb-ehci.h"
+#include "usb-uhci.h"
+
+/*
+ * The topology of the CXL MCTP qtests.
+ *
+ * CXL switch: host bridge, root port, upstream port us0 (physical port 3),
+ * downstream ports 0 to 2; a type 3 device with volatile memory below
+ * port 0 and one with two dynamic capacity regions below port 1.
+ */
+#define CXL_NUM_DSPS        3
+#define CXL_USP_PORT        3
+#define CXL_MEM0_SN         0x2000
+#define CXL_DCD_SN          0x2001
+#define CXL_DCD_PORT        1
+#define CXL_DCD_REGIONS     2
+#define CXL_DCD_SIZE        (512 * 1024 * 1024ULL)
+#define CXL_USP_SN          0x1000
+#define CXL_MEM0_PORT       0
+#define CXL_MEM0_SIZE       (256 * 1024 * 1024ULL)
+#define CXL_TOPOLOGY \
+    "-machine q35,cxl=on " \
+    "-object memory-backend-ram,id=cxl-mem0,size=256M " \
+    "-object memory-backend-ram,id=cxl-dc1,size=512M " \
+    "-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 " \
+    "-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0,port=0 " \
+    "-device cxl-upstream,id=us0,bus=rp0,addr=0.0,port=3,sn=0x1000 " \
+    "-device cxl-downstream,id=swport0,bus=us0,chassis=0,slot=4,port=0 " \
+    "-device cxl-downstream,id=swport1,bus=us0,chassis=0,slot=5,port=1 " \
+    "-device cxl-downstream,id=swport2,bus=us0,chassis=0,slot=6,port=2 " \
+    "-device cxl-type3,bus=swport0,volatile-memdev=cxl-mem0,id=mem0," \
+    "sn=0x2000 " \
+    "-device cxl-type3,bus=swport1,volatile-dc-memdev=cxl-dc1," \
+    "num-dc-regions=2,id=dcd1,sn=0x2001 " \
+    "-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G "
+
+/* EHCI at 00:1d.0, the switch mailbox CCI (when there is one) at 00:10.0 */
+#define EHCI_DEVFN          QPCI_DEVFN(0x1d, 0)
+#define EHCI_ARGS           "-device usb-ehci,id=ehci,bus=pcie.0,addr=1d.0 "
+#define SWCCI_DEVFN         QPCI_DEVFN(0x10, 0)
+#define SWCCI_ARGS \
+    "-device cxl-switch-mailbox-cci,bus=pcie.0,addr=10.0,target=us0 "
+
+#define USB_ADDR            1
+#define MCTP_EP             1       /* bulk OUT 0x01, bulk IN 0x81 */
+#define MCTP_XFER_SIZE      512     /* DSP0283 1.0 transfer size */
+#define FS_BULK_MPS         64      /* full speed: 64-byte bulk packets */
+
+/* DSP0283 1.0 packet header: DMTF ID (BE), reserved, length of it all */
+#define DSP0283_HDR_SIZE    4
+#define DSP0283_DMTF_ID_HI  0x1a
+#define DSP0283_DMTF_ID_LO  0xb4
+#define DSP0283_LEN_MIN     8
+#define DSP0283_LEN_MAX     255
+
+/* DSP0236 transport header */
+#define MCTP_HDR_SIZE       4
+#define MCTP_HDR_VERSION    0x01
+#define MCTP_SOM            0x80
+#define MCTP_EOM            0x40
+#define MCTP_SEQ_SHIFT      4
+#define MCTP_TO             0x08
+#define MCTP_TAG_MASK       0x07
+#define MCTP_BASELINE_MTU   68      /* packet incl. header: 64-byte BTU */
+#define MCTP_MSG_MAX        4096
+
+#define MCTP_EID_NULL       0x00
+#define HOST_EID            0x10    /* the bus owner, i.e. this test */
+#define DEVICE_EID          8
+
+#define MCTP_TYPE_CONTROL   0x00
+#define MCTP_TYPE_PLDM      0x01
+#define MCTP_TYPE_CXL_FMAPI 0x07
+#define MCTP_TYPE_CXL_CCI   0x08
+
+/* MCTP control: [type 0, Rq|D|IID, command, (cc,) data] */
+#define MCTP_CTRL_RQ        0x80
+#define MCTP_CTRL_IID_MASK  0x1f
+#define MCTP_SET_EID        0x01
+#define MCTP_GET_EID        0x02
+#define MCTP_GET_UUID       0x03
+#define MCTP_GET_VERSION    0x04
+#define MCTP_GET_MSG_TYPES  0x05
+#define MCTP_CMD_RESERVED   0x3f    /* no such command in DSP0236 1.3 */
+#define MCTP_CC_SUCCESS     0x00
+#define MCTP_CC_UNSUPPORTED 0x05
+#define MCTP_CC_VERSION_TYPE_UNSUPPORTED 0x80
+
+/* CXL message header (CXL r3.1 7.6.3, "CCI Message Format") */
+#define CXL_HDR_SIZE        12
+#define CXL_CATEGORY_REQ    0
+#define CXL_CATEGORY_RSP    1
+#define CXL_PL_LEN_MASK     0x1fffff
+#define CXL_MBOX_SUCCESS    0x0000
+#define CXL_MBOX_INVALID_INPUT 0x0002
+#define CXL_MBOX_UNSUPPORTED 0x0003
+#define CXL_MBOX_INVALID_PAYLOAD_LENGTH 0x0016
+#define CXL_SET_LOGS        0x04
+#define CXL_CMD_GET_SUPPORTED_LOGS 0x00
+#define CXL_CMD_GET_LOG     0x01
+#define CXL_CMD_GET_RSP_LIMIT 0x03
+#define CXL_CMD_SET_RSP_LIMIT 0x04
+#define CXL_SET_TUNNEL      0x53
+#define CXL_CMD_TUNNEL      0x00
+#define CXL_SET_MLD_COMP    0x54
+#define CXL_CMD_GET_LD_INFO 0x00
+#define CXL_SET_FM_DCD      0x56
+#define CXL_CMD_GET_DCD_INFO 0x00
+
+#define CXL_SET_INFOSTAT    0x00
+#define CXL_CMD_IDENTIFY    0x01
+#define CXL_SET_PHYS_SWITCH 0x51
+#define CXL_CMD_IDENTIFY_SWITCH 0x00
+#define CXL_CMD_GET_PHYS_PORT_STATE 0x01
+
+
+typedef struct MCTPTest MCTPTest;
+
+/*
+ * The USB side of the message-level helpers: one bulk transfer on the
+ * device's OUT or IN endpoint through whichever controller it is on.
+ */
+typedef struct MCTPTransport {
+    /* One OUT transfer of @len bytes; asserts the device took it */
+    void (*bulk_out)(MCTPTest *t, const void *buf, size_t len);
+    /*
+     * One IN transfer of at most @maxlen bytes, its length in *@actual;
+     * false if the device NAKed it (nothing queued).  Asserts otherwise.
+     */
+    bool (*bulk_in)(MCTPTest *t, void *buf, size_t maxlen, size_t *actual);
+} MCTPTransport;
+
+struct MCTPTest {
+    QTestState *qts;
+    QGuestAllocator alloc;
+    QPCIBus *pcibus;
+    const MCTPTransport *xport;
+    QEHCI *hc;
+    QEHCIDevice *dev;
+    QUHCI *uhci;                /* or on UHCI, at full speed */
+    QUHCIDevice *udev;
+    uint8_t desc[18];           /* device descriptor */
+    uint8_t iid;                /* next control instance ID */
+    uint8_t tag;                /* next MCTP message tag */
+    uint8_t cxl_tag;            /* next CXL message tag */
+    /* IN transfer data not consumed yet: packets after an EOM */
+    /*
+     * OUT transfer being filled: with @batch set, packets of consecutive
+     * messages share transfers, which go out when full, on mctp_flush()
+     * or before anything is received
+     */
+    bool batch;
+    uint8_t tx[MCTP_XFER_SIZE];
+    size_t tx_len;
+    uint8_t rx[MCTP_XFER_SIZE];
+    size_t rx_len;
+    size_t rx_off;
+    unsigned in_xfers;          /* IN transfers that returned data */
+};
+
+typedef struct MCTPMessage {
+    uint8_t dest;
+    uint8_t src;
+    uint8_t tag;                /* tag, TO bit included */
+    unsigned packets;
+    size_t len;                 /* data[0] is the message type */
+    uint8_t data[MCTP_MSG_MAX];
+} MCTPMessage;
+
+#define assert_xfer_ok(st) \
+    g_assert_cmpstr(qehci_status_str(st), ==, qehci_status_str(QEHCI_OK))
+
+#define assert_uhci_ok(st) \
+    g_assert_cmpstr(quhci_status_str(st), ==, quhci_status_str(QUHCI_OK))
+
+
+/* Machine and device */
+
+/* Start QEMU with the command line @fmt, PCI and the guest allocator */
+void mctp_test_boot(MCTPTest *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/*
+ * Enable the EHCI (or UHCI) controller at @devfn, enumerate the first
+ * device connected to it at address USB_ADDR and configure it; the MCTP
+ * helpers below then talk to it.
+ */
+void mctp_test_attach_ehci(MCTPTest *t, int devfn);
+void mctp_test_attach_uhci(MCTPTest *t, int devfn);
+void mctp_test_end(MCTPTest *t);
+
+/* One bulk OUT transfer to the device, whatever controller it is on */
+void mctp_bulk_out(MCTPTest *t, const void *buf, size_t len);
+
+/* MCTP messages */
+
+uint8_t mctp_next_tag(MCTPTest *t);
+/* Append one DSP0283 packet to @out; returns its length */
+size_t dsp0283_packet(uint8_t *out, uint8_t dest, uint8_t flags,
+                      const uint8_t *payload, size_t len);
+/*
+ * Send a request of message type @type with body @msg (@len bytes after
+ * the type byte) to @dest, tag @tag with TO set, fragmented into MCTP
+ * packets of at most @mtu bytes (MCTP header included; 68 is the
+ * baseline).  Each DSP0283 packet goes in its own OUT transfer or, if
+ * @packed (or t->batch), they share transfers of at most 512 bytes.
+ */
+void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag, uint8_t type,
+                    const void *msg, size_t len, size_t mtu, bool packed);
+/* Send what t->batch has kept back */
+void mctp_flush(MCTPTest *t);
+void mctp_send(MCTPTest *t, uint8_t dest, uint8_t tag, uint8_t type,
+               const void *msg, size_t len, size_t mtu);
+void mctp_send_packed(MCTPTest *t, uint8_t dest, uint8_t tag, uint8_t type,
+                      const void *msg, size_t len, size_t mtu);
+/*
+ * Next DSP0283 packet from the device into @pkt (the MCTP packet, header
+ * first); its length, or 0 if the device has nothing queued.  Checks the
+ * DSP0283 framing and that the MCTP packet is at most @max_pkt bytes.
+ */
+size_t mctp_recv_packet(MCTPTest *t, uint8_t *pkt, size_t max_pkt);
+/*
+ * Reassemble the next message from the device, whose MTU is @max_pkt
+ * bytes (MCTP header included; its "mtu" property): every packet at most
+ * that, all but the last exactly that.  False if nothing is queued; once
+ * a message has started it must complete.
+ */
+bool mctp_recv_mtu(MCTPTest *t, MCTPMessage *m, size_t max_pkt);
+bool mctp_recv(MCTPTest *t, MCTPMessage *m);
+/* The response to a request sent with @tag: to us, TO clear, same tag */
+void mctp_recv_response(MCTPTest *t, MCTPMessage *m, uint8_t tag,
+                        uint8_t type);
+/* Nothing queued: the device NAKs bulk IN */
+void mctp_assert_nothing_queued(MCTPTest *t);
+
+/* MCTP control */
+
+/*
+ * Control request @cmd with @len bytes of @data to @dest; returns the
+ * completion code and puts the response data after it in @rsp (at most
+ * @rsp_size bytes, *@rsp_len of them) and its source EID in *@src.
+ */
+uint8_t mctp_control_full(MCTPTest *t, uint8_t dest, uint8_t cmd,
+                          const void *data, size_t len, void *rsp,
+                          size_t rsp_size, size_t *rsp_len, uint8_t *src);
+uint8_t mctp_control(MCTPTest *t, uint8_t dest, uint8_t cmd,
+                     const void *data, size_t len, void *rsp,
+                     size_t rsp_size, size_t *rsp_len);
+/* Get Endpoint ID: the EID, after checking the response is complete */
+uint8_t mctp_get_eid(MCTPTest *t, uint8_t dest);
+
+/* CXL messages */
+
+/* A CXL request sent, for checking its response */
+typedef struct CXLRequest {
+    uint8_t type;
+    uint8_t set;
+    uint8_t cmd;
+    uint8_t tag;                /* MCTP tag */
+    uint8_t cxl_tag;
+} CXLRequest;
+
+/* The request half of cxl_cmd(): what the response must match in @r */
+void cxl_cmd_send(MCTPTest *t, CXLRequest *r, uint8_t dest, uint8_t type,
+                  uint8_t set, uint8_t cmd, const void *in, size_t in_len);
+/* The response half of cxl_cmd(), to request @r */
+uint16_t cxl_cmd_recv(MCTPTest *t, const CXLRequest *r, void *out,
+                      size_t out_size, size_t *out_len);
+/*
+ * CXL command @set/@cmd with @in_len bytes of payload @in over MCTP
+ * message type @type (FM-API or CCI) to @dest.  Returns the CXL return
+ * code, the response payload in @out (*@out_len bytes, at most
+ * @out_size).  Checks the response header against the request.
+ */
+uint16_t cxl_cmd(MCTPTest *t, uint8_t dest, uint8_t type, uint8_t set,
+                 uint8_t cmd, const void *in, size_t in_len, void *out,
+                 size_t out_size, size_t *out_len);
+
+/* A CXL mailbox (CXL r3.2 8.2.8.4) in a PCI BAR, driven by MMIO */
+
+#define CXL_MBOX_CAP_ID     0x0002
+#define CXL_MBOX_CTRL       0x04
+#define CXL_MBOX_CMD        0x08
+#define CXL_MBOX_STS        0x10
+#define CXL_MBOX_PAYLOAD    0x20
+#define CXL_MBOX_PAYLOAD_SIZE 2048
+
+typedef struct CXLMailbox {
+    QPCIDevice *dev;
+    QPCIBar bar;
+    uint64_t regs;              /* mailbox registers in the BAR */
+} CXLMailbox;
+
+/*
+ * The mailbox of the device at @devfn, whose device capabilities array is
+ * at the start of BAR @bar (a cxl-switch-mailbox-cci has it in BAR 0)
+ */
+void cxl_mbox_init(MCTPTest *t, CXLMailbox *mb, int devfn, int bar);
+void cxl_mbox_free(CXLMailbox *mb);
+/*
+ * Command @set/@cmd with @in_len bytes of @in through the mailbox; its
+ * return code, and its output in @out (*@out_len bytes; @out holds
+ * CXL_MBOX_PAYLOAD_SIZE).
+ */
+uint16_t cxl_mbox_cmd(CXLMailbox *mb, uint8_t set, uint8_t cmd,
+                      const void *in, size_t in_len, void *out,
+                      size_t *out_len);
+
+#endif /* LIBQOS_MCTP_USB_H */
