@@ -118,41 +118,6 @@ static bool answers(const Sweep *s, const SweepOp *op)
 
 /* Sending a request to the target */
 
-/*
- * A CCI message (CXL r3.2 7.6.3) for @opcode with @len bytes of @in into
- * @msg; its length.
- */
-static size_t cci_message(uint8_t *msg, uint8_t tag, uint16_t opcode,
-                          const void *in, size_t len)
-{
-    memset(msg, 0, CXL_HDR_SIZE);
-    msg[0] = CXL_CATEGORY_REQ;
-    msg[1] = tag;
-    msg[3] = opcode & 0xff;
-    msg[4] = opcode >> 8;
-    st24_le_p(msg + 5, len);
-    memcpy(msg + CXL_HDR_SIZE, in, len);
-    return CXL_HDR_SIZE + len;
-}
-
-/*
- * Check the CCI message response @rsp (@len bytes) to request tag @tag,
- * @opcode; its return code, its payload at *@pl (*@pl_len bytes).
- */
-static uint16_t cci_response(const uint8_t *rsp, size_t len, uint8_t tag,
-                             uint16_t opcode, const uint8_t **pl,
-                             size_t *pl_len)
-{
-    g_assert_cmpuint(len, >=, CXL_HDR_SIZE);
-    g_assert_cmphex(rsp[0] & 0x0f, ==, CXL_CATEGORY_RSP);
-    g_assert_cmphex(rsp[1], ==, tag);
-    g_assert_cmphex(rsp[3] | rsp[4] << 8, ==, opcode);
-    *pl_len = ldl_le_p(rsp + 5) & CXL_PL_LEN_MASK;
-    g_assert_cmpuint(*pl_len, ==, len - CXL_HDR_SIZE);
-    *pl = rsp + CXL_HDR_SIZE;
-    return lduw_le_p(rsp + 8);
-}
-
 /* A request on its way to the target */
 typedef struct SweepReq {
     uint16_t opcode;
@@ -186,7 +151,7 @@ static void sweep_send(Sweep *s, SweepReq *q, uint8_t type, uint16_t opcode,
         q->tags[i + 1] = s->t.cxl_tag++;
         outer[0] = tg->hop[i];
         outer[1] = 0;                       /* target type: port or LD */
-        msg_len = cci_message(outer + TUNNEL_HDR_SIZE, q->tags[i + 1],
+        msg_len = cxl_cci_request(outer + TUNNEL_HDR_SIZE, q->tags[i + 1],
                               i == tg->hops - 1 ? opcode : 0x5300,
                               msg, msg_len);
         stw_le_p(outer + 2, msg_len);
@@ -234,7 +199,7 @@ static uint16_t sweep_recv(Sweep *s, SweepReq *q)
         g_assert_cmphex(rc, ==, CXL_MBOX_SUCCESS);
         g_assert_cmpuint(s->out_len, >=, TUNNEL_HDR_SIZE);
         g_assert_cmpuint(lduw_le_p(s->out), ==, s->out_len - TUNNEL_HDR_SIZE);
-        rc = cci_response(s->out + TUNNEL_HDR_SIZE,
+        rc = cxl_cci_response(s->out + TUNNEL_HDR_SIZE,
                           s->out_len - TUNNEL_HDR_SIZE, q->tags[i + 1],
                           i == tg->hops - 1 ? q->opcode : 0x5300, &pl,
                           &pl_len);
@@ -478,10 +443,11 @@ static void valid_tunnel(Sweep *s, const SweepOp *op)
     const uint8_t *pl;
     size_t len;
 
-    stw_le_p(in + 2, cci_message(in + TUNNEL_HDR_SIZE, 0x77, 0x0001, NULL,
+    stw_le_p(in + 2, cxl_cci_request(in + TUNNEL_HDR_SIZE, 0x77, 0x0001, NULL,
                                  0));
-    sweep_ok(s, op->opcode, in, sizeof(in), TUNNEL_HDR_SIZE + CXL_HDR_SIZE + 18);
-    g_assert_cmphex(cci_response(s->out + TUNNEL_HDR_SIZE,
+    sweep_ok(s, op->opcode, in, sizeof(in),
+             TUNNEL_HDR_SIZE + CXL_HDR_SIZE + 18);
+    g_assert_cmphex(cxl_cci_response(s->out + TUNNEL_HDR_SIZE,
                                  s->out_len - TUNNEL_HDR_SIZE, 0x77, 0x0001,
                                  &pl, &len), ==, CXL_MBOX_SUCCESS);
     g_assert_cmpuint(len, ==, 18);

@@ -149,7 +149,7 @@ uint8_t mctp_next_tag(MCTPTest *t)
 
 /* Append one DSP0283 packet to @out; returns its length */
 size_t dsp0283_packet(uint8_t *out, uint8_t dest, uint8_t flags,
-                             const uint8_t *payload, size_t len)
+                      const uint8_t *payload, size_t len)
 {
     size_t total = DSP0283_HDR_SIZE + MCTP_HDR_SIZE + len;
 
@@ -223,14 +223,14 @@ void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
 }
 
 void mctp_send(MCTPTest *t, uint8_t dest, uint8_t tag, uint8_t type,
-                      const void *msg, size_t len, size_t mtu)
+               const void *msg, size_t len, size_t mtu)
 {
     mctp_send_full(t, dest, tag, type, msg, len, mtu, false);
 }
 
 void mctp_send_packed(MCTPTest *t, uint8_t dest, uint8_t tag,
-                             uint8_t type, const void *msg, size_t len,
-                             size_t mtu)
+                      uint8_t type, const void *msg, size_t len,
+                      size_t mtu)
 {
     mctp_send_full(t, dest, tag, type, msg, len, mtu, true);
 }
@@ -341,7 +341,7 @@ bool mctp_recv(MCTPTest *t, MCTPMessage *m)
 
 /* The response to a request sent with @tag: to us, TO clear, same tag */
 void mctp_recv_response(MCTPTest *t, MCTPMessage *m, uint8_t tag,
-                               uint8_t type)
+                        uint8_t type)
 {
     g_assert(mctp_recv(t, m));
     g_assert_cmphex(m->dest, ==, HOST_EID);
@@ -365,9 +365,9 @@ void mctp_assert_nothing_queued(MCTPTest *t)
  * @rsp_size bytes, *@rsp_len of them) and its source EID in *@src.
  */
 uint8_t mctp_control_full(MCTPTest *t, uint8_t dest, uint8_t cmd,
-                                 const void *data, size_t len, void *rsp,
-                                 size_t rsp_size, size_t *rsp_len,
-                                 uint8_t *src)
+                          const void *data, size_t len, void *rsp,
+                          size_t rsp_size, size_t *rsp_len,
+                          uint8_t *src)
 {
     g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
     uint8_t req[MCTP_BASELINE_MTU];
@@ -400,8 +400,8 @@ uint8_t mctp_control_full(MCTPTest *t, uint8_t dest, uint8_t cmd,
 }
 
 uint8_t mctp_control(MCTPTest *t, uint8_t dest, uint8_t cmd,
-                            const void *data, size_t len, void *rsp,
-                            size_t rsp_size, size_t *rsp_len)
+                     const void *data, size_t len, void *rsp,
+                     size_t rsp_size, size_t *rsp_len)
 {
     return mctp_control_full(t, dest, cmd, data, len, rsp, rsp_size,
                              rsp_len, NULL);
@@ -424,54 +424,65 @@ uint8_t mctp_get_eid(MCTPTest *t, uint8_t dest)
 
 
 /* The request half of cxl_cmd(): what the response must match in @r */
-void cxl_cmd_send(MCTPTest *t, CXLRequest *r, uint8_t dest,
-                         uint8_t type, uint8_t set, uint8_t cmd,
-                         const void *in, size_t in_len)
+size_t cxl_cci_request(uint8_t *msg, uint8_t tag, uint16_t opcode,
+                       const void *in, size_t len)
 {
-    g_autofree uint8_t *req = g_malloc0(CXL_HDR_SIZE + in_len);
+    memset(msg, 0, CXL_HDR_SIZE);
+    msg[0] = CXL_CATEGORY_REQ;
+    msg[1] = tag;
+    msg[3] = opcode & 0xff;
+    msg[4] = opcode >> 8;
+    st24_le_p(msg + 5, len);
+    memcpy(msg + CXL_HDR_SIZE, in, len);
+    return CXL_HDR_SIZE + len;
+}
+
+uint16_t cxl_cci_response(const uint8_t *rsp, size_t len, uint8_t tag,
+                          uint16_t opcode, const uint8_t **pl, size_t *pl_len)
+{
+    g_assert_cmpuint(len, >=, CXL_HDR_SIZE);
+    g_assert_cmphex(rsp[0] & 0x0f, ==, CXL_CATEGORY_RSP);
+    g_assert_cmphex(rsp[1], ==, tag);
+    g_assert_cmphex(rsp[3] | rsp[4] << 8, ==, opcode);
+    *pl_len = ldl_le_p(rsp + 5) & CXL_PL_LEN_MASK;
+    g_assert_cmpuint(*pl_len, ==, len - CXL_HDR_SIZE);
+    *pl = rsp + CXL_HDR_SIZE;
+    return lduw_le_p(rsp + 8);
+}
+
+void cxl_cmd_send(MCTPTest *t, CXLRequest *r, uint8_t dest, uint8_t type,
+                  uint8_t set, uint8_t cmd, const void *in, size_t in_len)
+{
+    g_autofree uint8_t *req = g_malloc(CXL_HDR_SIZE + in_len);
     uint8_t tag = mctp_next_tag(t);
     uint8_t cxl_tag = t->cxl_tag++;
 
     *r = (CXLRequest) {
         .type = type, .set = set, .cmd = cmd, .tag = tag, .cxl_tag = cxl_tag,
     };
-    req[0] = CXL_CATEGORY_REQ;
-    req[1] = cxl_tag;
-    req[3] = cmd;
-    req[4] = set;
-    req[5] = in_len;
-    req[6] = in_len >> 8;
-    req[7] = (in_len >> 16) & 0x1f;
-    memcpy(req + CXL_HDR_SIZE, in, in_len);
-    mctp_send(t, dest, tag, type, req, CXL_HDR_SIZE + in_len,
+    mctp_send(t, dest, tag, type, req,
+              cxl_cci_request(req, cxl_tag, set << 8 | cmd, in, in_len),
               MCTP_BASELINE_MTU);
 }
 
-/* The response half of cxl_cmd(), to request @r */
 uint16_t cxl_cmd_recv(MCTPTest *t, const CXLRequest *r, void *out,
-                             size_t out_size, size_t *out_len)
+                      size_t out_size, size_t *out_len)
 {
     g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
-    uint8_t set = r->set, cmd = r->cmd;
-    const uint8_t *rsp;
+    const uint8_t *pl;
     size_t pl_len;
+    uint16_t rc;
 
     /* The response comes back over the binding the request used */
     mctp_recv_response(t, m, r->tag, r->type);
-    g_assert_cmpuint(m->len, >=, 1 + CXL_HDR_SIZE);
-    rsp = m->data + 1;
-    g_assert_cmphex(rsp[0] & 0x0f, ==, CXL_CATEGORY_RSP);
-    g_assert_cmphex(rsp[1], ==, r->cxl_tag);
-    g_assert_cmphex(rsp[3], ==, cmd);
-    g_assert_cmphex(rsp[4], ==, set);
-    pl_len = (rsp[5] | rsp[6] << 8 | rsp[7] << 16) & CXL_PL_LEN_MASK;
-    g_assert_cmpuint(pl_len, ==, m->len - 1 - CXL_HDR_SIZE);
+    rc = cxl_cci_response(m->data + 1, m->len - 1, r->cxl_tag,
+                          r->set << 8 | r->cmd, &pl, &pl_len);
     g_assert_cmpuint(pl_len, <=, out_size);
-    memcpy(out, rsp + CXL_HDR_SIZE, pl_len);
+    memcpy(out, pl, pl_len);
     if (out_len) {
         *out_len = pl_len;
     }
-    return rsp[8] | rsp[9] << 8;
+    return rc;
 }
 
 /*
@@ -481,9 +492,9 @@ uint16_t cxl_cmd_recv(MCTPTest *t, const CXLRequest *r, void *out,
  * @out_size).  Checks the response header against the request.
  */
 uint16_t cxl_cmd(MCTPTest *t, uint8_t dest, uint8_t type,
-                        uint8_t set, uint8_t cmd, const void *in,
-                        size_t in_len, void *out, size_t out_size,
-                        size_t *out_len)
+                 uint8_t set, uint8_t cmd, const void *in,
+                 size_t in_len, void *out, size_t out_size,
+                 size_t *out_len)
 {
     CXLRequest r;
 

@@ -283,6 +283,17 @@ typedef struct CXLRequest {
     uint8_t cxl_tag;
 } CXLRequest;
 
+/* A CCI message request (CXL r3.2 7.6.3) in @msg; its length */
+size_t cxl_cci_request(uint8_t *msg, uint8_t tag, uint16_t opcode,
+                       const void *in, size_t len);
+/*
+ * Check @rsp (@len bytes) is the response to a request with @tag for
+ * @opcode; its return code, its payload at *@pl (*@pl_len bytes)
+ */
+uint16_t cxl_cci_response(const uint8_t *rsp, size_t len, uint8_t tag,
+                          uint16_t opcode, const uint8_t **pl,
+                          size_t *pl_len);
+
 /* The request half of cxl_cmd(): what the response must match in @r */
 void cxl_cmd_send(MCTPTest *t, CXLRequest *r, uint8_t dest, uint8_t type,
                   uint8_t set, uint8_t cmd, const void *in, size_t in_len);
