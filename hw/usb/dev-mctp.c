@@ -14,9 +14,14 @@
  * the whole packet including this header) and an MCTP packet.  In v1.0 a
  * packet never spans transfers and a transfer is at most 512 bytes.
  *
- * No USBPacket is ever held: an OUT is consumed at once and an IN with
- * nothing queued is NAKed (the host retries it after usb_wakeup()), so
- * there is no USB_RET_ASYNC packet to cancel and no cancel_packet hook.
+ * An OUT is consumed at once.  An IN that finds nothing queued is held
+ * (USB_RET_ASYNC, one at a time: the endpoint does not pipeline) and
+ * completed as soon as a response is queued, so the host controller sees
+ * the completion at once rather than when it next retries a NAKed
+ * transfer (behind EHCI, a frame or two later).  The held
+ * packet is not migrated: after migration the host controller rebuilds
+ * its queues from guest memory and submits the IN again, as it does for
+ * QEMU's other devices with asynchronous packets.
  */
 
 #include "qemu/osdep.h"
@@ -63,7 +68,6 @@ struct USBCXLMCTPState {
 
     MCTPEndpoint mctp;
     CXLCCI *cci;
-    USBEndpoint *ep_in;
 
     /* OUT transfer in progress: bytes of a packet not complete yet */
     uint8_t out_buf[MCTP_USB_XFER_SIZE];
@@ -76,6 +80,7 @@ struct USBCXLMCTPState {
     uint32_t in_len;
     uint32_t in_off;
     bool in_zlp;                /* end the transfer with a zero-length packet */
+    USBPacket *in_held;         /* IN waiting for a response (USB_RET_ASYNC) */
 
     uint32_t cci_payload_max;   /* migrated copy of cci->payload_max */
 };
@@ -259,7 +264,12 @@ static void usb_cxl_mctp_fill_in(USBCXLMCTPState *s, size_t limit)
     }
 }
 
-static void usb_cxl_mctp_handle_in(USBCXLMCTPState *s, USBPacket *p)
+/*
+ * Give @p the next part of the IN transfer: a zero-length packet that
+ * ends one, or the next bytes of the one in progress, or of a new one
+ * packed from the queue.  False if there is nothing to send.
+ */
+static bool usb_cxl_mctp_serve_in(USBCXLMCTPState *s, USBPacket *p)
 {
     size_t size = p->iov.size;
     size_t mps = p->ep->max_packet_size;
@@ -268,7 +278,7 @@ static void usb_cxl_mctp_handle_in(USBCXLMCTPState *s, USBPacket *p)
     if (s->in_zlp) {
         s->in_zlp = false;
         trace_usb_cxl_mctp_in(0, 0);
-        return;
+        return true;
     }
     if (s->in_off == s->in_len) {
         /*
@@ -277,8 +287,7 @@ static void usb_cxl_mctp_handle_in(USBCXLMCTPState *s, USBPacket *p)
          */
         usb_cxl_mctp_fill_in(s, size >= mps ? MCTP_USB_XFER_SIZE : size);
         if (!s->in_len) {
-            p->status = USB_RET_NAK;
-            return;
+            return false;
         }
     }
 
@@ -292,6 +301,48 @@ static void usb_cxl_mctp_handle_in(USBCXLMCTPState *s, USBPacket *p)
                     s->in_len < MCTP_USB_XFER_SIZE;
         s->in_len = s->in_off = 0;
     }
+    return true;
+}
+
+static void usb_cxl_mctp_handle_in(USBCXLMCTPState *s, USBPacket *p)
+{
+    if (usb_cxl_mctp_serve_in(s, p)) {
+        return;
+    }
+    /* Nothing queued: hold the IN until a response is */
+    assert(!s->in_held);
+    trace_usb_cxl_mctp_in_hold(p->iov.size);
+    s->in_held = p;
+    p->status = USB_RET_ASYNC;
+}
+
+/*
+ * A response was queued: complete the IN held for it, if any.  This runs
+ * inside the OUT that carried the request, and the host controller may
+ * hand us the next IN before usb_packet_complete() returns, so in_held
+ * is cleared first (as usb-storage does).
+ */
+static void usb_cxl_mctp_complete_in(USBCXLMCTPState *s)
+{
+    USBPacket *p = s->in_held;
+
+    if (!p || !usb_cxl_mctp_serve_in(s, p)) {
+        return;
+    }
+    trace_usb_cxl_mctp_in_complete(p->actual_length);
+    s->in_held = NULL;
+    p->status = USB_RET_SUCCESS;
+    usb_packet_complete(&s->dev, p);
+}
+
+/* The host gave up the held IN: URB killed, endpoint reset, unplug */
+static void usb_cxl_mctp_cancel_packet(USBDevice *dev, USBPacket *p)
+{
+    USBCXLMCTPState *s = USB_CXL_MCTP(dev);
+
+    assert(p == s->in_held);
+    trace_usb_cxl_mctp_in_cancel();
+    s->in_held = NULL;
 }
 
 static void usb_cxl_mctp_handle_data(USBDevice *dev, USBPacket *p)
@@ -330,7 +381,7 @@ static void usb_cxl_mctp_packets_queued(MCTPEndpoint *ep)
 {
     USBCXLMCTPState *s = ep->opaque;
 
-    usb_wakeup(s->ep_in, 0);
+    usb_cxl_mctp_complete_in(s);
 }
 
 static size_t usb_cxl_mctp_handle_message(MCTPEndpoint *ep, uint8_t *msg,
@@ -352,6 +403,17 @@ static void usb_cxl_mctp_handle_reset(USBDevice *dev)
     USBCXLMCTPState *s = USB_CXL_MCTP(dev);
 
     trace_usb_cxl_mctp_reset();
+    /*
+     * The host controller cancels what it has in flight when it resets
+     * the port; a packet it did not is ended here, as usb-storage does.
+     */
+    if (s->in_held) {
+        USBPacket *p = s->in_held;
+
+        s->in_held = NULL;
+        p->status = USB_RET_STALL;
+        usb_packet_complete(dev, p);
+    }
     mctp_endpoint_reset(&s->mctp);
     cxl_mctp_cci_reset(s->cci);
     s->out_len = s->out_xfer = 0;
@@ -428,7 +490,6 @@ static void usb_cxl_mctp_realize(USBDevice *dev, Error **errp)
 
     usb_desc_create_serial(dev);
     usb_desc_init(dev);
-    s->ep_in = usb_ep_get(dev, USB_TOKEN_IN, MCTP_USB_EP_NR);
 }
 
 static void usb_cxl_mctp_unrealize(USBDevice *dev)
@@ -522,6 +583,7 @@ static void usb_cxl_mctp_class_init(ObjectClass *klass, const void *data)
     uc->handle_reset   = usb_cxl_mctp_handle_reset;
     uc->handle_control = usb_cxl_mctp_handle_control;
     uc->handle_data    = usb_cxl_mctp_handle_data;
+    uc->cancel_packet  = usb_cxl_mctp_cancel_packet;
     dc->desc = "CXL FM-API and CCI over MCTP over USB (DSP0283)";
     dc->vmsd = &vmstate_usb_cxl_mctp;
     device_class_set_props(dc, usb_cxl_mctp_properties);

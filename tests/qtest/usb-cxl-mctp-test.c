@@ -315,28 +315,45 @@ static void test_control_uuid(void)
  * As a host driver does it: an IN transfer is already waiting (and being
  * NAKed) when the request goes out; the response completes it.
  */
-static void test_control_response_to_waiting_in(void)
+/*
+ * A bulk IN for a whole transfer, which the controller hands to the
+ * device within two frames; with nothing queued the device holds it
+ */
+static void mctp_hold_in(MCTPTest *t)
+{
+    assert_xfer_ok(qehci_bulk_in_submit(t->dev, MCTP_EP, MCTP_XFER_SIZE));
+    qtest_clock_step(t->qts, 2 * 1000 * 1000);
+}
+
+/* Get EID, whose response completes the IN held by mctp_hold_in() */
+static void mctp_held_in_gets_response(MCTPTest *t)
 {
     g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
     uint8_t req[2] = { MCTP_CTRL_RQ | 7, MCTP_GET_EID };
-    MCTPTest t;
-    uint8_t tag;
+    uint8_t tag = mctp_next_tag(t);
 
-    mctp_test_start(&t);
-    assert_xfer_ok(qehci_bulk_in_submit(t.dev, MCTP_EP, MCTP_XFER_SIZE));
-    /* Ten frames of NAKs */
-    qtest_clock_step(t.qts, 10 * 1000 * 1000);
-    tag = mctp_next_tag(&t);
-    mctp_send(&t, MCTP_EID_NULL, tag, MCTP_TYPE_CONTROL, req, sizeof(req),
+    mctp_send(t, MCTP_EID_NULL, tag, MCTP_TYPE_CONTROL, req, sizeof(req),
               MCTP_BASELINE_MTU);
-    assert_xfer_ok(qehci_bulk_in_wait(t.dev, MCTP_EP, t.rx, &t.rx_len));
-    g_assert_cmpuint(t.rx_len, >, 0);
-    t.rx_off = 0;
-    mctp_recv_response(&t, m, tag, MCTP_TYPE_CONTROL);
+    assert_xfer_ok(qehci_bulk_in_wait(t->dev, MCTP_EP, t->rx, &t->rx_len));
+    g_assert_cmpuint(t->rx_len, >, 0);
+    t->rx_off = 0;
+    mctp_recv_response(t, m, tag, MCTP_TYPE_CONTROL);
     g_assert_cmpuint(m->len, ==, 7);
     g_assert_cmphex(m->data[1], ==, 7);
     g_assert_cmphex(m->data[3], ==, MCTP_CC_SUCCESS);
-    mctp_assert_nothing_queued(&t);
+    mctp_assert_nothing_queued(t);
+}
+
+/* An IN issued before the request is completed by its response */
+static void test_control_response_to_waiting_in(void)
+{
+    MCTPTest t;
+
+    mctp_test_start(&t);
+    mctp_hold_in(&t);
+    /* Ten more frames with nothing to send */
+    qtest_clock_step(t.qts, 10 * 1000 * 1000);
+    mctp_held_in_gets_response(&t);
     mctp_test_end(&t);
 }
 
@@ -843,6 +860,117 @@ static void test_unplug_mid_message(void)
     mctp_test_end(&t);
 }
 
+/*
+ * The host gives up a held IN (its driver unlinks the qTD after its NAK
+ * budget): the device lets it go, and the response to the next request
+ * comes whole in the next IN, not into the one given up
+ */
+static void test_in_held_cancelled(void)
+{
+    MCTPTest t;
+    uint8_t out[128];
+    size_t len;
+
+    mctp_test_start(&t);
+    mctp_hold_in(&t);
+    g_assert_cmpstr(qehci_status_str(qehci_bulk_in_wait(t.dev, MCTP_EP, t.rx,
+                                                        &t.rx_len)),
+                    ==, qehci_status_str(QEHCI_NO_DATA));
+    t.rx_len = 0;
+    /* Two packets of response */
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_PHYS_SWITCH, CXL_CMD_IDENTIFY_SWITCH,
+                            NULL, 0, out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 0x49);
+    mctp_hold_in(&t);
+    mctp_held_in_gets_response(&t);
+    mctp_test_end(&t);
+}
+
+/* Unplugged while it holds an IN: the controller cancels it, QEMU goes on */
+static void test_unplug_in_held(void)
+{
+    MCTPTest t;
+
+    mctp_test_start(&t);
+    mctp_hold_in(&t);
+    qtest_qmp_device_del(t.qts, "mctp0");
+    g_assert_cmpint(qehci_first_connected_port(t.hc), <, 0);
+    qtest_qmp_assert_success(t.qts, "{ 'execute': 'query-status' }");
+    qehci_device_free(t.dev);
+    t.dev = NULL;
+    mctp_test_end(&t);
+}
+
+/*
+ * A port reset while the device holds an IN (the host's driver resets
+ * the port with its receive URB pending): the device comes back with no
+ * EID and answers on a new IN
+ */
+static void test_port_reset_in_held(void)
+{
+    uint8_t set[2] = { 0x00, DEVICE_EID }, rsp[8];
+    MCTPTest t;
+    size_t len;
+    int port;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
+                                 sizeof(set), rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_SUCCESS);
+    mctp_hold_in(&t);
+    port = qehci_first_connected_port(t.hc);
+    g_assert(qehci_port_reset(t.hc, port));
+    qehci_device_free(t.dev);
+    t.dev = qehci_enumerate(t.hc, port, USB_ADDR, t.desc);
+    assert_xfer_ok(qehci_set_configuration(t.dev, 1));
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
+ * A guest reboot with its receive URB pending: system_reset while the
+ * device holds an IN.  The device answers on the reset controller.
+ */
+static void test_system_reset_in_held(void)
+{
+    MCTPTest t;
+
+    mctp_test_start(&t);
+    mctp_hold_in(&t);
+    qtest_system_reset(t.qts);
+    qehci_device_forget(t.dev);
+    qehci_forget(t.hc);
+    mctp_test_attach_ehci(&t, EHCI_DEVFN);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
+ * Migrated while the device holds an IN: the IN is not migrated; the
+ * controller on the destination submits it again from the guest's
+ * schedule, and the response to the next request completes it.  The EID
+ * the bus owner assigned before migration stays.
+ */
+static void test_migrate_in_held(void)
+{
+    uint8_t set[2] = { 0x00, DEVICE_EID }, rsp[8];
+    MCTPTest t;
+    size_t len;
+
+    mctp_test_start(&t);
+    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
+                                 sizeof(set), rsp, sizeof(rsp), &len),
+                    ==, MCTP_CC_SUCCESS);
+    mctp_hold_in(&t);
+    mctp_test_migrate(&t, CXL_TOPOLOGY MCTP_ON_EHCI);
+    qtest_clock_step(t.qts, 2 * 1000 * 1000);
+    mctp_held_in_gets_response(&t);
+    mctp_assert_still_works(&t, DEVICE_EID);
+    mctp_test_end(&t);
+}
+
 /* Malformed input: dropped (or answered with an error), device unharmed */
 
 /*
@@ -1173,8 +1301,11 @@ static void uhci_assert_last_in(MCTPTest *t, const size_t *want, int n)
     }
 }
 
-/* Nothing queued, and no stray zero-length packet: the first IN NAKs */
-static void uhci_assert_in_naks(MCTPTest *t)
+/*
+ * Nothing queued, and no stray zero-length packet: the first IN of a
+ * transfer waits (the device holds it) until the driver gives up on it
+ */
+static void uhci_assert_in_waits(MCTPTest *t)
 {
     uint8_t buf[MCTP_XFER_SIZE];
     size_t len;
@@ -1182,6 +1313,8 @@ static void uhci_assert_in_naks(MCTPTest *t)
     g_assert_cmpstr(quhci_status_str(quhci_bulk_in(t->udev, MCTP_EP, buf,
                                                    sizeof(buf), &len)),
                     ==, quhci_status_str(QUHCI_NO_DATA));
+    /* Held for a response, not NAKed for the host to retry */
+    g_assert_false(quhci_bulk_in_naked(t->udev, MCTP_EP));
 }
 
 static void test_uhci_descriptors(void)
@@ -1205,7 +1338,7 @@ static void test_uhci_descriptors(void)
     product = quhci_get_string(t.udev, t.desc[15]);
     g_assert_cmpstr(product, ==, "QEMU CXL MCTP");
 
-    uhci_assert_in_naks(&t);
+    uhci_assert_in_waits(&t);
     mctp_test_end(&t);
 }
 
@@ -1221,7 +1354,7 @@ static void test_uhci_get_eid(void)
     mctp_test_start_uhci_with(&t, MCTP_ON_ICH9_UHCI);
     g_assert_cmphex(mctp_get_eid(&t, MCTP_EID_NULL), ==, 0);
     uhci_assert_last_in(&t, want, ARRAY_SIZE(want));
-    uhci_assert_in_naks(&t);
+    uhci_assert_in_waits(&t);
     mctp_test_end(&t);
 }
 
@@ -1246,7 +1379,7 @@ static void test_uhci_cci_identify(void)
     g_assert_cmpuint(len, ==, 18);
     g_assert_cmpuint(out[17], ==, 0x00);        /* a switch */
     uhci_assert_last_in(&t, want, ARRAY_SIZE(want));
-    uhci_assert_in_naks(&t);
+    uhci_assert_in_waits(&t);
     mctp_test_end(&t);
 }
 
@@ -1275,7 +1408,7 @@ static void test_uhci_fmapi_identify_switch(void)
     g_assert_cmpuint(t.rx_len, ==, 102);
     g_assert_cmpuint(t.rx[3], ==, 72);
     g_assert_cmpuint(t.rx[72 + 3], ==, 30);
-    uhci_assert_in_naks(&t);
+    uhci_assert_in_waits(&t);
     mctp_test_end(&t);
 }
 
@@ -1377,13 +1510,13 @@ static void test_uhci_in_zlp(void)
     g_assert_cmpuint(len, ==, 43);
     g_assert_cmpuint(t.rx_len, ==, 64);
     uhci_assert_last_in(&t, want43, ARRAY_SIZE(want43));
-    uhci_assert_in_naks(&t);
+    uhci_assert_in_waits(&t);
 
     g_assert_cmphex(cxl_get_cel(&t, 0, 99, log, &len), ==, CXL_MBOX_SUCCESS);
     g_assert_cmpuint(len, ==, 99);
     g_assert_cmpuint(t.rx_len, ==, 128);
     uhci_assert_last_in(&t, want99, ARRAY_SIZE(want99));
-    uhci_assert_in_naks(&t);
+    uhci_assert_in_waits(&t);
 
     /* The ZLP was the end: the next response is whole and starts anew */
     g_assert_cmphex(cxl_get_cel(&t, 0, 100, log100, &len), ==,
@@ -1391,7 +1524,7 @@ static void test_uhci_in_zlp(void)
     g_assert_cmpuint(len, ==, 100);
     uhci_assert_last_in(&t, want100, ARRAY_SIZE(want100));
     g_assert_cmpmem(log100, 99, log, 99);
-    uhci_assert_in_naks(&t);
+    uhci_assert_in_waits(&t);
     mctp_test_end(&t);
 }
 
@@ -1639,6 +1772,12 @@ int main(int argc, char **argv)
                    test_reset_drops_eid_and_partial);
     qtest_add_func("/usb-cxl-mctp/unplug-mid-message",
                    test_unplug_mid_message);
+    qtest_add_func("/usb-cxl-mctp/in-held/cancelled", test_in_held_cancelled);
+    qtest_add_func("/usb-cxl-mctp/in-held/unplug", test_unplug_in_held);
+    qtest_add_func("/usb-cxl-mctp/in-held/port-reset", test_port_reset_in_held);
+    qtest_add_func("/usb-cxl-mctp/in-held/system-reset",
+                   test_system_reset_in_held);
+    qtest_add_func("/usb-cxl-mctp/in-held/migrate", test_migrate_in_held);
     qtest_add_func("/usb-cxl-mctp/control/set-eid-other-bus-owner",
                    test_control_set_eid_other_bus_owner);
     qtest_add_func("/usb-cxl-mctp/control/broadcast-control-only",

@@ -118,6 +118,35 @@ void mctp_test_attach_uhci(MCTPTest *t, int devfn)
     assert_uhci_ok(quhci_set_configuration(t->udev, 1));
 }
 
+void mctp_test_migrate(MCTPTest *t, const char *fmt, ...)
+{
+    g_autofree char *tmp = g_dir_make_tmp("mctp-usb-XXXXXX", NULL);
+    g_autofree char *sock = g_strdup_printf("%s/migrate", tmp);
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *args = NULL;
+    QTestState *dst;
+    va_list ap;
+
+    g_assert(t->hc && !t->uhci);
+    va_start(ap, fmt);
+    args = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    dst = qtest_initf("%s -incoming %s", args, uri);
+
+    qtest_qmp_assert_success(t->qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    qtest_qmp_eventwait(t->qts, "STOP");
+    qtest_qmp_eventwait(dst, "RESUME");
+
+    qtest_quit(t->qts);
+    t->qts = dst;
+    qpci_free_pc(t->pcibus);
+    t->pcibus = qpci_new_pc(dst, &t->alloc);
+    qehci_migrated(t->hc, dst, t->pcibus);
+    unlink(sock);
+    rmdir(tmp);
+}
+
 void mctp_test_end(MCTPTest *t)
 {
     if (t->dev) {

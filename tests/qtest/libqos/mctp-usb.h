@@ -210,6 +210,12 @@ void mctp_test_boot(MCTPTest *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
  */
 void mctp_test_attach_ehci(MCTPTest *t, int devfn);
 void mctp_test_attach_uhci(MCTPTest *t, int devfn);
+/*
+ * Migrate the machine to a new QEMU started with the command line @fmt
+ * and carry on with the device there (EHCI only): transfers in flight
+ * stay in flight, as the guest's driver would see it.
+ */
+void mctp_test_migrate(MCTPTest *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void mctp_test_end(MCTPTest *t);
 
 /* One bulk OUT transfer to the device, whatever controller it is on */

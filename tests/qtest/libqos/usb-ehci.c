@@ -113,7 +113,7 @@ struct QEHCIDevice {
 
 static const char *const status_names[] = {
     [QEHCI_OK] = "OK",
-    [QEHCI_NO_DATA] = "NO_DATA (NAKed)",
+    [QEHCI_NO_DATA] = "NO_DATA (NAKed or held)",
     [QEHCI_STALL] = "STALL",
     [QEHCI_ERROR] = "ERROR",
     [QEHCI_TIMEOUT] = "TIMEOUT",
@@ -270,6 +270,42 @@ void qehci_free(QEHCI *hc)
     qpci_iounmap(hc->pdev, hc->bar);
     g_free(hc->pdev);
     g_free(hc);
+}
+
+void qehci_migrated(QEHCI *hc, QTestState *qts, QPCIBus *bus)
+{
+    QPCIDevice *pdev = qpci_device_find(bus, hc->pdev->devfn);
+
+    /* Same BAR, same schedule in guest memory: only the QEMU changes */
+    g_assert(pdev);
+    g_free(hc->pdev);
+    hc->pdev = pdev;
+    hc->qts = qts;
+}
+
+void qehci_forget(QEHCI *hc)
+{
+    guint i;
+
+    for (i = 0; i < hc->qhs->len; i++) {
+        guest_free(hc->alloc, g_array_index(hc->qhs, uint64_t, i));
+    }
+    g_array_free(hc->qhs, true);
+    guest_free(hc->alloc, hc->head);
+    g_free(hc->pdev);
+    g_free(hc);
+}
+
+void qehci_device_forget(QEHCIDevice *dev)
+{
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(dev->eps); i++) {
+        if (dev->eps[i].nqtd) {
+            guest_free(dev->hc->alloc, dev->eps[i].buf);
+        }
+    }
+    g_free(dev);
 }
 
 void qehci_set_poll_limits(QEHCI *hc, unsigned max_polls, unsigned nak_polls)

@@ -88,6 +88,20 @@ QEHCI *qehci_init(QTestState *qts, QPCIBus *bus, QGuestAllocator *alloc,
                   int devfn);
 /* Stop the controller and free it, its devices' state and guest memory */
 void qehci_free(QEHCI *hc);
+/*
+ * The machine was reset behind the driver's back (system_reset): free
+ * the driver's state of the controller, or of a device on it, and their
+ * guest memory, without touching the controller.  Forget the devices
+ * first.
+ */
+void qehci_forget(QEHCI *hc);
+void qehci_device_forget(QEHCIDevice *dev);
+/*
+ * The controller's machine was migrated to @qts: carry on there, on @bus
+ * (that QEMU's PCI bus), with the schedule and transfers in flight as they
+ * are in guest memory.
+ */
+void qehci_migrated(QEHCI *hc, QTestState *qts, QPCIBus *bus);
 
 /*
  * Poll limits for every following transfer: give up after @max_polls

@@ -100,6 +100,7 @@ typedef struct QUHCIEndpoint {
     /* Lengths of the packets the last IN transfer received */
     size_t in_lens[QUHCI_MAX_PACKETS];
     int in_packets;
+    bool naked;                 /* the last wait for the device was NAKs */
 } QUHCIEndpoint;
 
 struct QUHCIDevice {
@@ -113,7 +114,7 @@ struct QUHCIDevice {
 
 static const char *const status_names[] = {
     [QUHCI_OK] = "OK",
-    [QUHCI_NO_DATA] = "NO_DATA (NAKed)",
+    [QUHCI_NO_DATA] = "NO_DATA (NAKed or held)",
     [QUHCI_STALL] = "STALL",
     [QUHCI_ERROR] = "ERROR",
     [QUHCI_TIMEOUT] = "TIMEOUT",
@@ -407,9 +408,10 @@ static QUHCIStatus error_status(uint32_t ctrl)
            QUHCI_ERROR;
 }
 
+/* Waiting: the device NAKs the TD the controller is at, or holds the IN */
 typedef enum {
     XFER_RUNNING,               /* a TD is active and not NAKed */
-    XFER_NAKED,                 /* the TD the controller is at is NAKed */
+    XFER_WAITING,
     XFER_DONE,
 } XferState;
 
@@ -426,7 +428,16 @@ static XferState ep_scan(QUHCI *hc, QUHCIEndpoint *e, QUHCIStatus *st)
     for (i = 0; i < e->ntd; i++) {
         ctrl = td_ctrl(hc, e, i);
         if (ctrl & TD_CTRL_ACTIVE) {
-            return ctrl & TD_CTRL_NAK ? XFER_NAKED : XFER_RUNNING;
+            /*
+             * A device that has nothing to send NAKs an IN, or holds it
+             * (USB_RET_ASYNC) and the TD stays active without the NAK bit
+             */
+            if (ctrl & TD_CTRL_NAK ||
+                (td_token(hc, e, i) & 0xff) == TD_PID_IN) {
+                e->naked = ctrl & TD_CTRL_NAK;
+                return XFER_WAITING;
+            }
+            return XFER_RUNNING;
         }
         if (ctrl & TD_CTRL_ERRORS) {
             *st = error_status(ctrl);
@@ -505,7 +516,8 @@ static void ep_start(QUHCI *hc, QUHCIEndpoint *e, int n, bool control)
 
 /*
  * Wait for the transfer started on @e, for at most max_polls frames, or
- * nak_polls frames of NAKs.  The TDs stay for ep_finish().
+ * nak_polls frames of waiting for the device (NAKs, or an IN it holds).
+ * The TDs stay for ep_finish().
  */
 static QUHCIStatus ep_wait(QUHCI *hc, QUHCIEndpoint *e)
 {
@@ -519,7 +531,7 @@ static QUHCIStatus ep_wait(QUHCI *hc, QUHCIEndpoint *e)
         if (xs == XFER_DONE) {
             return st;
         }
-        if (xs == XFER_NAKED && ++naks >= hc->nak_polls) {
+        if (xs == XFER_WAITING && ++naks >= hc->nak_polls) {
             return QUHCI_NO_DATA;
         }
         step(hc);
@@ -729,6 +741,11 @@ QUHCIStatus quhci_bulk_in(QUHCIDevice *dev, int ep, void *buf,
     }
     guest_free(hc->alloc, gbuf);
     return st;
+}
+
+bool quhci_bulk_in_naked(QUHCIDevice *dev, int ep)
+{
+    return ep_lookup(dev, ep, true)->naked;
 }
 
 int quhci_bulk_in_packets(QUHCIDevice *dev, int ep, size_t *lens, int max)

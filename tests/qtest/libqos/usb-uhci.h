@@ -74,9 +74,10 @@ typedef struct QUHCIDevice QUHCIDevice;
 typedef enum QUHCIStatus {
     QUHCI_OK,           /* transfer complete (possibly short, for IN) */
     /*
-     * The device NAKed the transfer for the whole NAK budget; it was
-     * cancelled.  For a bulk IN this means "nothing queued", for an OUT
-     * "not accepted".  Packets moved before the NAKs stay moved.
+     * The device NAKed (or, for an IN, held) the transfer for the whole
+     * NAK budget; it was cancelled.  For a bulk IN this means "nothing
+     * queued", for an OUT "not accepted".  Packets moved before stay
+     * moved.
      */
     QUHCI_NO_DATA,
     QUHCI_STALL,        /* the device stalled: the endpoint is halted */
@@ -100,8 +101,8 @@ void quhci_free(QUHCI *hc);
 
 /*
  * Poll limits for every following transfer: give up after @max_polls
- * frames (QUHCI_TIMEOUT) and cancel a transfer the device has NAKed in
- * @nak_polls frames (QUHCI_NO_DATA).  0 keeps the current value.
+ * frames (QUHCI_TIMEOUT) and cancel a transfer the device has NAKed (or
+ * held) for @nak_polls frames (QUHCI_NO_DATA).  0 keeps the current value.
  */
 void quhci_set_poll_limits(QUHCI *hc, unsigned max_polls, unsigned nak_polls);
 
@@ -198,5 +199,11 @@ QUHCIStatus quhci_bulk_in(QUHCIDevice *dev, int ep, void *buf,
  * packet ends with a 0.
  */
 int quhci_bulk_in_packets(QUHCIDevice *dev, int ep, size_t *lens, int max);
+/*
+ * After a bulk IN on @ep ended QUHCI_NO_DATA: true if the device NAKed
+ * its TD, false if it held it (USB_RET_ASYNC: the TD stays active
+ * without the NAK bit).
+ */
+bool quhci_bulk_in_naked(QUHCIDevice *dev, int ep);
 
 #endif
