@@ -1333,23 +1333,46 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* @n round trips of @opcode to @ep; prints the rate */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * @n round trips of @opcode to @ep; prints the rate, and the median and
+ * 90th percentile of the round trip times (a host controller that polls
+ * its schedule shows in them as steps)
+ */
 static void bench_mctp(struct cxl_ep *ep, const char *what, uint16_t opcode,
                        unsigned n)
 {
     static uint8_t out[CXL_MAX_PAYLOAD];
-    double t0 = now_s(), t;
+    double *rtt = calloc(n ? n : 1, sizeof(*rtt));
+    double t0 = now_s(), t, t1 = t0;
     size_t len;
     unsigned i;
 
+    if (!rtt) {
+        return;
+    }
     for (i = 0; i < n; i++) {
         if (cxl_cmd(ep, opcode, NULL, 0, out, sizeof(out), 1, &len)) {
+            free(rtt);
             return;
         }
+        t = now_s();
+        rtt[i] = t - t1;
+        t1 = t;
     }
     t = now_s() - t0;
-    say("bench mctp eid %u %s %04xh %u round trips in %.3f s: %.0f/s",
-        ep->eid, what, opcode, n, t, n / t);
+    qsort(rtt, n, sizeof(*rtt), cmp_double);
+    say("bench mctp eid %u %s %04xh %u round trips in %.3f s: %.0f/s "
+        "(round trip median %.0f us, 90%% %.0f us)",
+        ep->eid, what, opcode, n, t, n / t, n ? rtt[n / 2] * 1e6 : 0,
+        n ? rtt[n * 9 / 10] * 1e6 : 0);
+    free(rtt);
 }
 
 /*
