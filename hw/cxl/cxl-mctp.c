@@ -16,6 +16,7 @@
 #include "hw/cxl/cxl.h"
 #include "hw/cxl/cxl_mctp.h"
 #include "hw/pci-bridge/cxl_upstream_port.h"
+#include "migration/vmstate.h"
 #include "trace.h"
 
 const MCTPMessageTypeInfo cxl_mctp_message_types[] = {
@@ -32,8 +33,8 @@ const MCTPMessageTypeInfo cxl_mctp_message_types[] = {
 QEMU_BUILD_BUG_ON(ARRAY_SIZE(cxl_mctp_message_types) !=
                   CXL_MCTP_NUM_MESSAGE_TYPES);
 
-bool cxl_mctp_cci_init(CXLCCI *cci, DeviceState *target, DeviceState *intf,
-                       Error **errp)
+static bool cxl_mctp_cci_init(CXLCCI *cci, DeviceState *target,
+                              DeviceState *intf, Error **errp)
 {
     if (object_dynamic_cast(OBJECT(target), TYPE_CXL_USP)) {
         cxl_initialize_usp_mctpcci(cci, target, intf,
@@ -52,26 +53,84 @@ bool cxl_mctp_cci_init(CXLCCI *cci, DeviceState *target, DeviceState *intf,
     return true;
 }
 
-void cxl_mctp_cci_reset(CXLCCI *cci)
+bool cxl_mctp_binding_realize(CXLMCTPBinding *b, DeviceState *intf,
+                              MCTPEndpoint *mep, Error **errp)
 {
-    cci->payload_max = CXL_MCTP_DEFAULT_PAYLOAD;
+    if (!b->target) {
+        error_setg(errp, "property 'target' is required: the id of a %s "
+                   "(switch upstream port) or %s device", TYPE_CXL_USP,
+                   TYPE_CXL_TYPE3);
+        return false;
+    }
+    b->cci = g_new0(CXLCCI, 1);
+    if (!cxl_mctp_cci_init(b->cci, DEVICE(b->target), intf, errp)) {
+        g_free(b->cci);
+        b->cci = NULL;
+        return false;
+    }
+    mep->types = cxl_mctp_message_types;
+    mep->num_types = CXL_MCTP_NUM_MESSAGE_TYPES;
+    mep->max_response_size = CXL_MCTP_MAX_RESPONSE_SIZE;
+    return true;
 }
 
-void cxl_mctp_cci_cleanup(CXLCCI *cci)
+void cxl_mctp_binding_unrealize(CXLMCTPBinding *b)
 {
-    if (cci->initialized) {
-        cxl_destroy_cci(cci);
+    if (b->cci && b->cci->initialized) {
+        cxl_destroy_cci(b->cci);
     }
+    g_free(b->cci);
+    b->cci = NULL;
 }
+
+void cxl_mctp_binding_reset(CXLMCTPBinding *b)
+{
+    b->cci->payload_max = CXL_MCTP_DEFAULT_PAYLOAD;
+}
+
+static int cxl_mctp_binding_pre_save(void *opaque)
+{
+    CXLMCTPBinding *b = opaque;
+
+    b->payload_max = b->cci->payload_max;
+    return 0;
+}
+
+static int cxl_mctp_binding_post_load(void *opaque, int version_id)
+{
+    CXLMCTPBinding *b = opaque;
+
+    /* The values Set Response Message Limit allows */
+    if (!is_power_of_2(b->payload_max) || b->payload_max < 256 ||
+        b->payload_max > 1024) {
+        return -EINVAL;
+    }
+    b->cci->payload_max = b->payload_max;
+    return 0;
+}
+
+const VMStateDescription vmstate_cxl_mctp_binding = {
+    .name = "cxl-mctp-binding",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = cxl_mctp_binding_pre_save,
+    .post_load = cxl_mctp_binding_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(payload_max, CXLMCTPBinding),
+        VMSTATE_END_OF_LIST()
+    }
+};
 
 static bool cxl_mctp_set_is_fmapi(uint8_t set)
 {
     return set >= CXL_MCTP_FMAPI_SET_FIRST && set <= CXL_MCTP_FMAPI_SET_LAST;
 }
 
-size_t cxl_mctp_handle_message(CXLCCI *cci, uint8_t *msg, size_t len,
-                               uint8_t *rsp, size_t rsp_size)
+size_t cxl_mctp_binding_handle_message(CXLMCTPBinding *b, uint8_t *msg,
+                                       size_t len, uint8_t *rsp,
+                                       size_t rsp_size)
 {
+    CXLCCI *cci = b->cci;
     uint8_t type = msg[0] & MCTP_MESSAGE_TYPE_MASK;
     QEMU_ALIGNED(16) uint8_t pl_in[CXL_MAILBOX_MAX_PAYLOAD_SIZE];
     QEMU_ALIGNED(16) uint8_t pl_out[CXL_MAILBOX_MAX_PAYLOAD_SIZE];

@@ -43,13 +43,14 @@ static void mctp_abort_message(MCTPEndpoint *ep, const char *why)
 /*
  * Queue @len bytes of response message for @dest, fragmented to the MTU:
  * SOM on the first packet, EOM on the last, sequence from 0, the request's
- * tag with TO clear (DSP0236 8.8: a response never owns the tag).
+ * tag with TO clear (DSP0236 8.8: a response never owns the tag).  The
+ * response goes to the physical address the request came from.
  */
 static void mctp_queue_response(MCTPEndpoint *ep, uint8_t dest, uint8_t tag,
                                 const uint8_t *msg, size_t len)
 {
     size_t npkts = DIV_ROUND_UP(len, ep->mtu);
-    size_t need = npkts * (2 + MCTP_HEADER_SIZE) + len;
+    size_t need = npkts * (MCTP_TXQ_ENTRY_HDR + MCTP_HEADER_SIZE) + len;
     uint8_t seq = 0;
     size_t off;
 
@@ -79,9 +80,10 @@ static void mctp_queue_response(MCTPEndpoint *ep, uint8_t dest, uint8_t tag,
             hdr.flags |= MCTP_FLAGS_EOM;
         }
         stw_le_p(p, MCTP_HEADER_SIZE + chunk);
-        memcpy(p + 2, &hdr, MCTP_HEADER_SIZE);
-        memcpy(p + 2 + MCTP_HEADER_SIZE, msg + off, chunk);
-        ep->txq_len += 2 + MCTP_HEADER_SIZE + chunk;
+        p[2] = ep->rx_phys;
+        memcpy(p + MCTP_TXQ_ENTRY_HDR, &hdr, MCTP_HEADER_SIZE);
+        memcpy(p + MCTP_TXQ_ENTRY_HDR + MCTP_HEADER_SIZE, msg + off, chunk);
+        ep->txq_len += MCTP_TXQ_ENTRY_HDR + MCTP_HEADER_SIZE + chunk;
     }
     trace_mctp_queue_response(ep->eid, dest, tag, len, npkts);
     if (ep->ops->packets_queued) {
@@ -94,17 +96,36 @@ size_t mctp_endpoint_peek_packet(MCTPEndpoint *ep)
     return ep->txq_len ? lduw_le_p(ep->txq) : 0;
 }
 
-size_t mctp_endpoint_pop_packet(MCTPEndpoint *ep, uint8_t *buf, size_t size)
+size_t mctp_endpoint_pop_packet(MCTPEndpoint *ep, uint8_t *buf, size_t size,
+                                uint8_t *dest_phys)
 {
     size_t len = mctp_endpoint_peek_packet(ep);
 
     if (!len || len > size) {
         return 0;
     }
-    memcpy(buf, ep->txq + 2, len);
-    ep->txq_len -= 2 + len;
-    memmove(ep->txq, ep->txq + 2 + len, ep->txq_len);
+    if (dest_phys) {
+        *dest_phys = ep->txq[2];
+    }
+    memcpy(buf, ep->txq + MCTP_TXQ_ENTRY_HDR, len);
+    ep->txq_len -= MCTP_TXQ_ENTRY_HDR + len;
+    memmove(ep->txq, ep->txq + MCTP_TXQ_ENTRY_HDR + len, ep->txq_len);
     return len;
+}
+
+void mctp_endpoint_drop_message(MCTPEndpoint *ep)
+{
+    uint8_t hdr[MCTP_HEADER_SIZE];
+    size_t len;
+
+    while ((len = mctp_endpoint_peek_packet(ep))) {
+        memcpy(hdr, ep->txq + MCTP_TXQ_ENTRY_HDR, sizeof(hdr));
+        ep->txq_len -= MCTP_TXQ_ENTRY_HDR + len;
+        memmove(ep->txq, ep->txq + MCTP_TXQ_ENTRY_HDR + len, ep->txq_len);
+        if (hdr[3] & MCTP_FLAGS_EOM) {
+            return;
+        }
+    }
 }
 
 /* Control protocol (message type 0), DSP0236 12 */
@@ -372,7 +393,8 @@ static bool mctp_accepts_dest(MCTPEndpoint *ep, uint8_t dest)
            (ep->eid != MCTP_EID_NULL && dest == ep->eid);
 }
 
-void mctp_endpoint_receive(MCTPEndpoint *ep, const uint8_t *pkt, size_t len)
+void mctp_endpoint_receive(MCTPEndpoint *ep, const uint8_t *pkt, size_t len,
+                           uint8_t src_phys)
 {
     MCTPPacketHeader hdr;
     const uint8_t *payload = pkt + MCTP_HEADER_SIZE;
@@ -418,6 +440,7 @@ void mctp_endpoint_receive(MCTPEndpoint *ep, const uint8_t *pkt, size_t len)
         }
         ep->rx_active = true;
         ep->rx_src = hdr.src_eid;
+        ep->rx_phys = src_phys;
         ep->rx_tag = tag;
         ep->rx_len = 0;
     } else {
@@ -425,7 +448,8 @@ void mctp_endpoint_receive(MCTPEndpoint *ep, const uint8_t *pkt, size_t len)
             mctp_drop_packet(ep, "middle or end without start of message");
             return;
         }
-        if (hdr.src_eid != ep->rx_src || tag != ep->rx_tag) {
+        if (hdr.src_eid != ep->rx_src || src_phys != ep->rx_phys ||
+            tag != ep->rx_tag) {
             /* Another message interleaved: not supported, drop both */
             mctp_abort_message(ep, "packet of another message interleaved");
             return;
@@ -508,29 +532,30 @@ static int mctp_endpoint_post_load(void *opaque, int version_id)
     while (off < ep->txq_len) {
         uint32_t len;
 
-        if (ep->txq_len - off < 2) {
+        if (ep->txq_len - off < MCTP_TXQ_ENTRY_HDR) {
             return -EINVAL;
         }
         len = lduw_le_p(ep->txq + off);
         if (len < MCTP_HEADER_SIZE || len > MCTP_HEADER_SIZE + ep->mtu ||
-            len > ep->txq_len - off - 2) {
+            len > ep->txq_len - off - MCTP_TXQ_ENTRY_HDR) {
             return -EINVAL;
         }
-        off += 2 + len;
+        off += MCTP_TXQ_ENTRY_HDR + len;
     }
     return 0;
 }
 
 const VMStateDescription vmstate_mctp_endpoint = {
     .name = "mctp-endpoint",
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .post_load = mctp_endpoint_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT8(eid, MCTPEndpoint),
         VMSTATE_UINT8(bus_owner_eid, MCTPEndpoint),
         VMSTATE_BOOL(rx_active, MCTPEndpoint),
         VMSTATE_UINT8(rx_src, MCTPEndpoint),
+        VMSTATE_UINT8(rx_phys, MCTPEndpoint),
         VMSTATE_UINT8(rx_tag, MCTPEndpoint),
         VMSTATE_UINT8(rx_seq, MCTPEndpoint),
         VMSTATE_UINT32(rx_len, MCTPEndpoint),

@@ -61,13 +61,12 @@ struct USBCXLMCTPState {
     USBDevice dev;
 
     /* Properties */
-    PCIDevice *target;
+    CXLMCTPBinding cxl;         /* target and CCI */
     QemuUUID uuid;
     uint32_t mtu;
     uint32_t max_message_size;
 
     MCTPEndpoint mctp;
-    CXLCCI *cci;
 
     /* OUT transfer in progress: bytes of a packet not complete yet */
     uint8_t out_buf[MCTP_USB_XFER_SIZE];
@@ -81,8 +80,6 @@ struct USBCXLMCTPState {
     uint32_t in_off;
     bool in_zlp;                /* end the transfer with a zero-length packet */
     USBPacket *in_held;         /* IN waiting for a response (USB_RET_ASYNC) */
-
-    uint32_t cci_payload_max;   /* migrated copy of cci->payload_max */
 };
 
 enum {
@@ -200,7 +197,7 @@ static void usb_cxl_mctp_parse_out(USBCXLMCTPState *s)
         }
         trace_usb_cxl_mctp_out_packet(off, len);
         mctp_endpoint_receive(&s->mctp, hdr + MCTP_USB_HEADER_SIZE,
-                              len - MCTP_USB_HEADER_SIZE);
+                              len - MCTP_USB_HEADER_SIZE, 0);
         off += len;
     }
     s->out_len -= off;
@@ -256,7 +253,8 @@ static void usb_cxl_mctp_fill_in(USBCXLMCTPState *s, size_t limit)
         stw_be_p(hdr, MCTP_USB_DMTF_ID);
         hdr[2] = 0;
         hdr[3] = MCTP_USB_HEADER_SIZE + n;
-        mctp_endpoint_pop_packet(&s->mctp, hdr + MCTP_USB_HEADER_SIZE, n);
+        mctp_endpoint_pop_packet(&s->mctp, hdr + MCTP_USB_HEADER_SIZE, n,
+                                 NULL);
         s->in_len += MCTP_USB_HEADER_SIZE + n;
     }
     if (!s->in_len && n) {
@@ -390,7 +388,7 @@ static size_t usb_cxl_mctp_handle_message(MCTPEndpoint *ep, uint8_t *msg,
 {
     USBCXLMCTPState *s = ep->opaque;
 
-    return cxl_mctp_handle_message(s->cci, msg, len, rsp, rsp_size);
+    return cxl_mctp_binding_handle_message(&s->cxl, msg, len, rsp, rsp_size);
 }
 
 static const MCTPEndpointOps usb_cxl_mctp_ops = {
@@ -415,7 +413,7 @@ static void usb_cxl_mctp_handle_reset(USBDevice *dev)
         usb_packet_complete(dev, p);
     }
     mctp_endpoint_reset(&s->mctp);
-    cxl_mctp_cci_reset(s->cci);
+    cxl_mctp_binding_reset(&s->cxl);
     s->out_len = s->out_xfer = 0;
     s->out_discard = false;
     s->in_len = s->in_off = 0;
@@ -446,12 +444,6 @@ static void usb_cxl_mctp_realize(USBDevice *dev, Error **errp)
 {
     USBCXLMCTPState *s = USB_CXL_MCTP(dev);
 
-    if (!s->target) {
-        error_setg(errp, "property 'target' is required: the id of a %s "
-                   "(switch upstream port) or %s device", TYPE_CXL_USP,
-                   TYPE_CXL_TYPE3);
-        return;
-    }
     if (s->mtu < MCTP_USB_MTU_MIN || s->mtu > MCTP_USB_MTU_MAX) {
         error_setg(errp, "mtu %u out of range: an MCTP packet over USB "
                    "is %u to %u bytes", s->mtu, MCTP_USB_MTU_MIN,
@@ -466,26 +458,19 @@ static void usb_cxl_mctp_realize(USBDevice *dev, Error **errp)
         return;
     }
 
-    s->cci = g_new0(CXLCCI, 1);
-    if (!cxl_mctp_cci_init(s->cci, DEVICE(s->target), DEVICE(dev), errp)) {
-        g_free(s->cci);
-        s->cci = NULL;
-        return;
-    }
-
     if (qemu_uuid_is_null(&s->uuid)) {
         usb_cxl_mctp_default_uuid(s);
     }
     s->mctp = (MCTPEndpoint) {
         .ops = &usb_cxl_mctp_ops,
         .opaque = s,
-        .types = cxl_mctp_message_types,
-        .num_types = CXL_MCTP_NUM_MESSAGE_TYPES,
         .uuid = s->uuid,
         .mtu = s->mtu - MCTP_HEADER_SIZE,
         .max_message_size = s->max_message_size,
-        .max_response_size = CXL_MCTP_MAX_RESPONSE_SIZE,
     };
+    if (!cxl_mctp_binding_realize(&s->cxl, DEVICE(dev), &s->mctp, errp)) {
+        return;
+    }
     mctp_endpoint_init(&s->mctp);
 
     usb_desc_create_serial(dev);
@@ -497,30 +482,7 @@ static void usb_cxl_mctp_unrealize(USBDevice *dev)
     USBCXLMCTPState *s = USB_CXL_MCTP(dev);
 
     mctp_endpoint_cleanup(&s->mctp);
-    cxl_mctp_cci_cleanup(s->cci);
-    g_free(s->cci);
-    s->cci = NULL;
-}
-
-static int usb_cxl_mctp_pre_save(void *opaque)
-{
-    USBCXLMCTPState *s = opaque;
-
-    s->cci_payload_max = s->cci->payload_max;
-    return 0;
-}
-
-static int usb_cxl_mctp_post_load(void *opaque, int version_id)
-{
-    USBCXLMCTPState *s = opaque;
-
-    /* The values Set Response Message Limit allows */
-    if (!is_power_of_2(s->cci_payload_max) || s->cci_payload_max < 256 ||
-        s->cci_payload_max > 1024) {
-        return -EINVAL;
-    }
-    s->cci->payload_max = s->cci_payload_max;
-    return 0;
+    cxl_mctp_binding_unrealize(&s->cxl);
 }
 
 static bool usb_cxl_mctp_out_valid(void *opaque, int version_id)
@@ -539,10 +501,8 @@ static bool usb_cxl_mctp_in_valid(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_usb_cxl_mctp = {
     .name = TYPE_USB_CXL_MCTP,
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .pre_save = usb_cxl_mctp_pre_save,
-    .post_load = usb_cxl_mctp_post_load,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .fields = (const VMStateField[]) {
         VMSTATE_USB_DEVICE(dev, USBCXLMCTPState),
         VMSTATE_MCTP_ENDPOINT(mctp, USBCXLMCTPState),
@@ -556,14 +516,13 @@ static const VMStateDescription vmstate_usb_cxl_mctp = {
         VMSTATE_BOOL(in_zlp, USBCXLMCTPState),
         VMSTATE_VALIDATE("IN transfer state", usb_cxl_mctp_in_valid),
         VMSTATE_UINT8_ARRAY(in_buf, USBCXLMCTPState, MCTP_USB_XFER_SIZE),
-        VMSTATE_UINT32(cci_payload_max, USBCXLMCTPState),
+        VMSTATE_CXL_MCTP_BINDING(cxl, USBCXLMCTPState),
         VMSTATE_END_OF_LIST()
     }
 };
 
 static const Property usb_cxl_mctp_properties[] = {
-    DEFINE_PROP_LINK("target", USBCXLMCTPState, target, TYPE_PCI_DEVICE,
-                     PCIDevice *),
+    DEFINE_PROP_CXL_MCTP_TARGET(USBCXLMCTPState, cxl),
     DEFINE_PROP_UUID_NODEFAULT("uuid", USBCXLMCTPState, uuid),
     DEFINE_PROP_UINT32("mtu", USBCXLMCTPState, mtu, MCTP_USB_MTU_MIN),
     DEFINE_PROP_UINT32("max-message-size", USBCXLMCTPState, max_message_size,

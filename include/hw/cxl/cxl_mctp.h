@@ -34,16 +34,42 @@
 extern const MCTPMessageTypeInfo cxl_mctp_message_types[];
 
 /*
- * Set up @cci as an out-of-band MCTP CCI of @target, a CXL switch upstream
- * port or a type 3 device, reached through @intf.
+ * What every MCTP transport device that reaches a CXL CCI has: the
+ * "target" link (a switch upstream port or a type 3 device), the CCI it
+ * owns on that target, and the CCI state that migrates.  The transport
+ * embeds one, defines the property with DEFINE_PROP_CXL_MCTP_TARGET and
+ * its VMState with VMSTATE_CXL_MCTP_BINDING, and calls the functions
+ * below from its realize, unrealize, reset and message handler.
  */
-bool cxl_mctp_cci_init(CXLCCI *cci, DeviceState *target, DeviceState *intf,
-                       Error **errp);
-void cxl_mctp_cci_reset(CXLCCI *cci);
-void cxl_mctp_cci_cleanup(CXLCCI *cci);
+typedef struct CXLMCTPBinding {
+    PCIDevice *target;
+    CXLCCI *cci;
+    uint32_t payload_max;       /* migrated copy of cci->payload_max */
+} CXLMCTPBinding;
 
-/* MCTPEndpointOps.handle_message for a CXL endpoint whose CCI is @cci */
-size_t cxl_mctp_handle_message(CXLCCI *cci, uint8_t *msg, size_t len,
-                               uint8_t *rsp, size_t rsp_size);
+#define DEFINE_PROP_CXL_MCTP_TARGET(_state, _field) \
+    DEFINE_PROP_LINK("target", _state, _field.target, TYPE_PCI_DEVICE, \
+                     PCIDevice *)
+
+/*
+ * Set up @b's CCI on its target, reached through the device @intf; fails
+ * if there is no target or it is neither a switch USP nor a type 3
+ * device.  @mep gets the CXL message types and response size.
+ */
+bool cxl_mctp_binding_realize(CXLMCTPBinding *b, DeviceState *intf,
+                              MCTPEndpoint *mep, Error **errp);
+void cxl_mctp_binding_unrealize(CXLMCTPBinding *b);
+void cxl_mctp_binding_reset(CXLMCTPBinding *b);
+
+/* MCTPEndpointOps.handle_message for the binding's CCI */
+size_t cxl_mctp_binding_handle_message(CXLMCTPBinding *b, uint8_t *msg,
+                                       size_t len, uint8_t *rsp,
+                                       size_t rsp_size);
+
+extern const VMStateDescription vmstate_cxl_mctp_binding;
+
+#define VMSTATE_CXL_MCTP_BINDING(_field, _state) \
+    VMSTATE_STRUCT(_field, _state, 1, vmstate_cxl_mctp_binding, \
+                   CXLMCTPBinding)
 
 #endif /* HW_CXL_CXL_MCTP_H */

@@ -4,12 +4,14 @@
  * MCTP endpoint core, shared by the transport bindings (USB, SMBus/I2C).
  *
  * A transport strips its own framing and hands each MCTP packet (transport
- * header + payload) to mctp_endpoint_receive().  The core checks and
- * reassembles messages, answers the control protocol itself and passes
- * messages of the other types it supports to the MCTPEndpointOps of the
- * device.  Responses are fragmented to the transport's MTU and queued;
- * the transport takes them with mctp_endpoint_pop_packet() when its host
- * is ready for them.
+ * header + payload) to mctp_endpoint_receive(), with the physical address
+ * it came from on a medium that has them (SMBus/I2C: the requester's
+ * address).  The core checks and reassembles messages, answers the control
+ * protocol itself and passes messages of the other types it supports to
+ * the MCTPEndpointOps of the device.  Responses are fragmented to the
+ * transport's MTU and queued, each packet with the physical address of
+ * the request it answers; the transport takes them with
+ * mctp_endpoint_pop_packet() when its medium is ready for them.
  */
 
 #ifndef HW_MCTP_MCTP_H
@@ -45,10 +47,12 @@ typedef struct MCTPEndpointOps {
 } MCTPEndpointOps;
 
 /*
- * Queued packets are stored back to back, each behind a 16-bit length, in
- * a buffer of this many bytes; a response that does not fit is dropped.
+ * Queued packets are stored back to back, each behind a 16-bit length and
+ * the destination's physical address, in a buffer of this many bytes; a
+ * response that does not fit is dropped.
  */
 #define MCTP_TX_QUEUE_SIZE  (16 * KiB)
+#define MCTP_TXQ_ENTRY_HDR  3
 
 struct MCTPEndpoint {
     /* Configuration, set by the owner before mctp_endpoint_init() */
@@ -68,6 +72,7 @@ struct MCTPEndpoint {
     /* Reassembly of the request in progress */
     bool rx_active;
     uint8_t rx_src;
+    uint8_t rx_phys;                    /* physical address it came from */
     uint8_t rx_tag;
     uint8_t rx_seq;                     /* sequence of the last packet */
     uint32_t rx_len;
@@ -85,13 +90,26 @@ void mctp_endpoint_cleanup(MCTPEndpoint *ep);
 /* Back to power-on state: no EID, no partial request, nothing queued */
 void mctp_endpoint_reset(MCTPEndpoint *ep);
 
-/* One MCTP packet (transport header + payload) from the transport */
-void mctp_endpoint_receive(MCTPEndpoint *ep, const uint8_t *pkt, size_t len);
+/*
+ * One MCTP packet (transport header + payload) from the transport, from
+ * physical address @src_phys (0 on a point-to-point medium)
+ */
+void mctp_endpoint_receive(MCTPEndpoint *ep, const uint8_t *pkt, size_t len,
+                           uint8_t src_phys);
 
 /* Size of the next queued packet (header included), 0 if none */
 size_t mctp_endpoint_peek_packet(MCTPEndpoint *ep);
-/* Take the next queued packet into @buf (at least peek bytes) */
-size_t mctp_endpoint_pop_packet(MCTPEndpoint *ep, uint8_t *buf, size_t size);
+/*
+ * Take the next queued packet into @buf (at least peek bytes); the
+ * physical address it goes to in *@dest_phys (may be NULL)
+ */
+size_t mctp_endpoint_pop_packet(MCTPEndpoint *ep, uint8_t *buf, size_t size,
+                                uint8_t *dest_phys);
+/*
+ * Drop the queued packets up to the end of the message the next one is
+ * part of (its destination does not answer)
+ */
+void mctp_endpoint_drop_message(MCTPEndpoint *ep);
 
 extern const VMStateDescription vmstate_mctp_endpoint;
 
