@@ -20,13 +20,18 @@ QTESTS=(
     cxl-mctp-sweep-test
 )
 
+# QEMU unit tests (tests/unit) of ours
+UNIT_TESTS=(
+    test-smbus-pec
+)
+
 export BUILD QEMU_SRC
 rc=0
 
 qlog=$BUILD/check-qtest.log
-say "QEMU qtests: ${QTESTS[*]}"
+say "QEMU qtests: ${QTESTS[*]}; unit tests: ${UNIT_TESTS[*]}"
 "$QBUILD/pyvenv/bin/meson" test -C "$QBUILD" --no-rebuild --print-errorlogs \
-    "${QTESTS[@]/#/qtest-x86_64/}" 2>&1 | tee "$qlog"
+    "${QTESTS[@]/#/qtest-x86_64/}" "${UNIT_TESTS[@]}" 2>&1 | tee "$qlog"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 
 tdir=$BUILD/tests

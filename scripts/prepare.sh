@@ -20,7 +20,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 pristine=$(cd "$1" && pwd)
 work=$2
 # Top-level directories of this repository that mirror QEMU paths.
-overlay_dirs="hw include net tests/qtest docs"
+overlay_dirs="hw include net tests/qtest tests/unit docs"
 
 die() { echo "prepare: $*" >&2; exit 1; }
 

@@ -13,6 +13,7 @@
 #include "qemu/bswap.h"
 #include "qemu/units.h"
 #include "hw/mctp/mctp.h"
+#include "qom/object.h"
 #include "trace.h"
 
 /* DSP0236 1.0, 1.1, 1.2 and 1.3.1 */
@@ -477,6 +478,21 @@ void mctp_endpoint_receive(MCTPEndpoint *ep, const uint8_t *pkt, size_t len,
         mctp_dispatch_message(ep, hdr.dest_eid);
         ep->rx_len = 0;
     }
+}
+
+void mctp_default_uuid(QemuUUID *uuid, Object *owner)
+{
+    g_autofree char *path = object_get_canonical_path(owner);
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA1);
+    uint8_t digest[20];
+    gsize len = sizeof(digest);
+
+    g_checksum_update(sum, (const guchar *)object_get_typename(owner), -1);
+    g_checksum_update(sum, (const guchar *)path, -1);
+    g_checksum_get_digest(sum, digest, &len);
+    memcpy(uuid->data, digest, sizeof(uuid->data));
+    uuid->data[6] = (uuid->data[6] & 0x0f) | 0x50;
+    uuid->data[8] = (uuid->data[8] & 0x3f) | 0x80;
 }
 
 void mctp_endpoint_reset(MCTPEndpoint *ep)

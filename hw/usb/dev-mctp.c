@@ -420,26 +420,6 @@ static void usb_cxl_mctp_handle_reset(USBDevice *dev)
     s->in_zlp = false;
 }
 
-/*
- * A stable UUID unique to this instance when none is given: mctpd takes a
- * nil UUID as "unknown", and one that changes at every start as a new
- * device.  Name-based (RFC 9562 version 5 layout) on the QOM path.
- */
-static void usb_cxl_mctp_default_uuid(USBCXLMCTPState *s)
-{
-    g_autofree char *path = object_get_canonical_path(OBJECT(s));
-    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA1);
-    uint8_t digest[20];
-    gsize len = sizeof(digest);
-
-    g_checksum_update(sum, (const guchar *)TYPE_USB_CXL_MCTP, -1);
-    g_checksum_update(sum, (const guchar *)path, -1);
-    g_checksum_get_digest(sum, digest, &len);
-    memcpy(s->uuid.data, digest, sizeof(s->uuid.data));
-    s->uuid.data[6] = (s->uuid.data[6] & 0x0f) | 0x50;
-    s->uuid.data[8] = (s->uuid.data[8] & 0x3f) | 0x80;
-}
-
 static void usb_cxl_mctp_realize(USBDevice *dev, Error **errp)
 {
     USBCXLMCTPState *s = USB_CXL_MCTP(dev);
@@ -459,7 +439,7 @@ static void usb_cxl_mctp_realize(USBDevice *dev, Error **errp)
     }
 
     if (qemu_uuid_is_null(&s->uuid)) {
-        usb_cxl_mctp_default_uuid(s);
+        mctp_default_uuid(&s->uuid, OBJECT(s));
     }
     s->mctp = (MCTPEndpoint) {
         .ops = &usb_cxl_mctp_ops,

@@ -18,6 +18,7 @@
 #define HW_MCTP_MCTP_H
 
 #include "qemu/uuid.h"
+#include "qom/object.h"
 #include "migration/vmstate.h"
 #include "net/mctp.h"
 
@@ -84,6 +85,14 @@ struct MCTPEndpoint {
 
     uint8_t *rsp_buf;                   /* max_response_size bytes */
 };
+
+/*
+ * A stable UUID unique to the device @owner, for one given none: mctpd
+ * takes a nil UUID as "unknown", and one that changes at every start as a
+ * new device.  Name-based (RFC 9562 version 5 layout) on its type and QOM
+ * path.
+ */
+void mctp_default_uuid(QemuUUID *uuid, Object *owner);
 
 void mctp_endpoint_init(MCTPEndpoint *ep);
 void mctp_endpoint_cleanup(MCTPEndpoint *ep);
