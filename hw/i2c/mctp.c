@@ -36,8 +36,13 @@
 /* Source address byte: 7-bit address, bit 0 set (DSP0237 6.2) */
 #define I2C_MCTP_SRC_BIT        0x01
 
-/* SMBus's clock low timeout is 25 to 35 ms; a guest is slower than a wire */
+/*
+ * SMBus's clock low timeout is 25 to 35 ms; a guest is slower than a
+ * wire.  A packet whose receiver does not acknowledge its address is
+ * tried again every I2C_MCTP_RETRY_MS until then.
+ */
 #define I2C_MCTP_TIMEOUT_MS     100
+#define I2C_MCTP_RETRY_MS       1
 
 static void i2c_mctp_drop_frame(I2CMCTPEndpoint *s, const char *why)
 {
@@ -138,19 +143,24 @@ static uint8_t i2c_mctp_recv(I2CSlave *i2c)
 
 /* Sending: the endpoint as bus master */
 
-static void i2c_mctp_arm_timer(I2CMCTPEndpoint *s)
+static int64_t i2c_mctp_now(void)
 {
-    timer_mod(s->timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
-              I2C_MCTP_TIMEOUT_MS);
+    return qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
 }
 
-/* Ask for the bus for what is queued */
+/*
+ * Ask for the bus to send the packet in tx[] or, if none is built yet,
+ * the next queued one: within I2C_MCTP_TIMEOUT_MS of its first try.
+ */
 static void i2c_mctp_want_bus(I2CMCTPEndpoint *s)
 {
     trace_i2c_mctp_tx_want_bus(s->parent_obj.address);
+    if (!s->tx_len) {
+        s->tx_deadline = i2c_mctp_now() + I2C_MCTP_TIMEOUT_MS;
+    }
     s->tx_state = I2C_MCTP_TX_WAIT_BUS;
     i2c_bus_master(s->bus, s->bh);
-    i2c_mctp_arm_timer(s);
+    timer_mod(s->timer, s->tx_deadline);
 }
 
 /* Nothing more to send: the bus goes back */
@@ -181,6 +191,7 @@ static bool i2c_mctp_build_frame(I2CMCTPEndpoint *s)
     f[3 + len] = i2c_smbus_pec(i2c_smbus_pec(0, &addr, 1), f, 3 + len);
     s->tx_len = 3 + len + 1;
     s->tx_pos = 0;
+    s->tx_deadline = i2c_mctp_now() + I2C_MCTP_TIMEOUT_MS;
     return true;
 }
 
@@ -200,6 +211,27 @@ static void i2c_mctp_give_up_message(I2CMCTPEndpoint *s, const char *why)
 }
 
 /*
+ * Nobody acknowledged the requester's address.  A host whose controller
+ * swaps between master and target mode (Linux's i2c-designware) is not
+ * listening until it has switched back after its request: give the bus
+ * back and try again a little later, until the packet's deadline.
+ */
+static void i2c_mctp_address_nak(I2CMCTPEndpoint *s)
+{
+    int64_t retry = i2c_mctp_now() + I2C_MCTP_RETRY_MS;
+
+    if (retry >= s->tx_deadline) {
+        i2c_mctp_give_up_message(s, "address not acknowledged");
+        s->tx_state = I2C_MCTP_TX_NEXT;
+        return;
+    }
+    trace_i2c_mctp_tx_retry(s->parent_obj.address, s->tx_dest);
+    s->tx_state = I2C_MCTP_TX_RETRY;
+    i2c_bus_release(s->bus);
+    timer_mod(s->timer, retry);
+}
+
+/*
  * Runs when the bus is granted to us, and after each i2c_ack() of the
  * receiver while we have it.
  */
@@ -210,25 +242,26 @@ static void i2c_mctp_bh(void *opaque)
     for (;;) {
         switch (s->tx_state) {
         case I2C_MCTP_TX_IDLE:
-            /* Reset or timed out meanwhile: nothing is ours */
+        case I2C_MCTP_TX_RETRY:
+            /* Reset, timed out or waiting to retry: the bus is not ours */
             return;
         case I2C_MCTP_TX_WAIT_BUS:
         case I2C_MCTP_TX_NEXT:
-            /* A packet interrupted by migration goes again as it is */
+            /* A packet tried already (or interrupted) goes again as it is */
             if (!s->tx_len && !i2c_mctp_build_frame(s)) {
                 i2c_mctp_tx_done(s);
                 return;
             }
             trace_i2c_mctp_tx_packet(s->parent_obj.address, s->tx_dest,
                                      s->tx_len);
+            s->tx_pos = 0;
             if (i2c_start_send_async(s->bus, s->tx_dest)) {
-                i2c_mctp_give_up_message(s, "address not acknowledged");
-                s->tx_state = I2C_MCTP_TX_NEXT;
+                i2c_mctp_address_nak(s);
                 continue;
             }
             /* The receiver acknowledges its address with i2c_ack() */
             s->tx_state = I2C_MCTP_TX_SEND;
-            i2c_mctp_arm_timer(s);
+            timer_mod(s->timer, i2c_mctp_now() + I2C_MCTP_TIMEOUT_MS);
             return;
         case I2C_MCTP_TX_SEND:
             if (s->tx_pos < s->tx_len) {
@@ -239,7 +272,7 @@ static void i2c_mctp_bh(void *opaque)
                     s->tx_state = I2C_MCTP_TX_NEXT;
                     continue;
                 }
-                i2c_mctp_arm_timer(s);
+                timer_mod(s->timer, i2c_mctp_now() + I2C_MCTP_TIMEOUT_MS);
                 return;
             }
             /* STOP; the next packet keeps the bus */
@@ -253,12 +286,15 @@ static void i2c_mctp_bh(void *opaque)
     }
 }
 
-/* No grant, or no acknowledgement, in time */
+/* Time to retry, or no grant or no acknowledgement in time */
 static void i2c_mctp_timeout(void *opaque)
 {
     I2CMCTPEndpoint *s = opaque;
 
     switch (s->tx_state) {
+    case I2C_MCTP_TX_RETRY:
+        i2c_mctp_want_bus(s);
+        break;
     case I2C_MCTP_TX_WAIT_BUS:
         i2c_bus_master_cancel(s->bus, s->bh);
         i2c_mctp_give_up_message(s, "bus not granted");
@@ -308,7 +344,7 @@ static void i2c_mctp_stop_tx(I2CMCTPEndpoint *s)
     if (s->tx_state == I2C_MCTP_TX_SEND) {
         i2c_end_transfer(s->bus);
     }
-    if (s->tx_state != I2C_MCTP_TX_IDLE) {
+    if (s->tx_state != I2C_MCTP_TX_IDLE && s->tx_state != I2C_MCTP_TX_RETRY) {
         i2c_bus_master_cancel(s->bus, s->bh);
     }
     qemu_bh_cancel(s->bh);
@@ -395,7 +431,7 @@ static bool i2c_mctp_state_valid(void *opaque, int version_id)
 {
     I2CMCTPEndpoint *s = opaque;
 
-    return s->rx_len <= sizeof(s->rx) && s->tx_state <= I2C_MCTP_TX_SEND &&
+    return s->rx_len <= sizeof(s->rx) && s->tx_state <= I2C_MCTP_TX_RETRY &&
            s->tx_len <= sizeof(s->tx) && s->tx_pos <= s->tx_len &&
            (s->tx_len == 0 || s->tx_len >= I2C_MCTP_FRAME_MIN) &&
            s->tx_dest <= 0x7f;
@@ -410,6 +446,10 @@ static int i2c_mctp_post_load(void *opaque, int version_id)
      * migrates: queue for the bus again, and send an interrupted packet
      * again from its start (the receiver restarts at the new START).
      */
+    if (s->tx_state == I2C_MCTP_TX_RETRY) {
+        /* The timer migrated: it asks for the bus again */
+        return 0;
+    }
     if (s->tx_state != I2C_MCTP_TX_IDLE) {
         s->tx_pos = 0;
         i2c_mctp_want_bus(s);
@@ -433,6 +473,7 @@ const VMStateDescription vmstate_i2c_mctp_endpoint = {
         VMSTATE_UINT32(tx_pos, I2CMCTPEndpoint),
         VMSTATE_UINT8(tx_dest, I2CMCTPEndpoint),
         VMSTATE_BOOL(tx_eom, I2CMCTPEndpoint),
+        VMSTATE_INT64(tx_deadline, I2CMCTPEndpoint),
         VMSTATE_VALIDATE("I2C MCTP transfer state", i2c_mctp_state_valid),
         VMSTATE_UINT8_ARRAY(rx, I2CMCTPEndpoint, I2C_MCTP_FRAME_MAX),
         VMSTATE_UINT8_ARRAY(tx, I2CMCTPEndpoint, I2C_MCTP_FRAME_MAX),

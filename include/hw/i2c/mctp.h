@@ -37,6 +37,7 @@ typedef enum I2CMCTPTxState {
     I2C_MCTP_TX_WAIT_BUS,   /* queued with i2c_bus_master() */
     I2C_MCTP_TX_NEXT,       /* the bus is ours: start the next packet */
     I2C_MCTP_TX_SEND,       /* the bus is ours: a packet under way */
+    I2C_MCTP_TX_RETRY,      /* address not acknowledged: bus given back */
 } I2CMCTPTxState;
 
 struct I2CMCTPEndpoint {
@@ -65,6 +66,7 @@ struct I2CMCTPEndpoint {
     uint32_t tx_pos;
     uint8_t tx_dest;
     bool tx_eom;                /* it ends its message */
+    int64_t tx_deadline;        /* virtual ms: given up after this */
 };
 
 struct I2CMCTPEndpointClass {
