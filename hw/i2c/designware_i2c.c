@@ -59,6 +59,7 @@
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
+#include "system/runstate.h"
 #include "trace.h"
 
 #define DW_I2C_PCI_DEVICE_ID        0x9c61
@@ -1335,6 +1336,17 @@ static void dw_i2c_pci_write_config(PCIDevice *pdev, uint32_t addr,
     }
 }
 
+static void dw_i2c_vm_state_change(void *opaque, bool running,
+                                   RunState state)
+{
+    DesignWareI2CState *s = opaque;
+
+    if (running && s->kick_when_running) {
+        s->kick_when_running = false;
+        qemu_bh_schedule(s->kick_bh);
+    }
+}
+
 static void dw_i2c_pci_realize(PCIDevice *pdev, Error **errp)
 {
     DesignWareI2CState *s = DESIGNWARE_I2C_PCI(pdev);
@@ -1376,6 +1388,8 @@ static void dw_i2c_pci_realize(PCIDevice *pdev, Error **errp)
                                        &dev->mem_reentrancy_guard);
     s->kick_bh = qemu_bh_new_guarded(dw_i2c_kick_bh, s,
                                      &dev->mem_reentrancy_guard);
+    s->vm_state = qemu_add_vm_change_state_handler(dw_i2c_vm_state_change,
+                                                   s);
 }
 
 static void dw_i2c_pci_exit(PCIDevice *pdev)
@@ -1386,6 +1400,7 @@ static void dw_i2c_pci_exit(PCIDevice *pdev)
         i2c_end_transfer(s->bus);
         s->master_state = DW_MASTER_IDLE;
     }
+    qemu_del_vm_change_state_handler(s->vm_state);
     qemu_bh_delete(s->master_bh);
     qemu_bh_delete(s->kick_bh);
     msi_uninit(pdev);
@@ -1420,9 +1435,12 @@ static int dw_i2c_post_load(void *opaque, int version_id)
 
     s->owns_bus = false;
     s->master_queued = false;
-    /* Nothing that signals interrupts here: kick_bh does the rest */
+    /*
+     * Nothing that touches the bus or signals interrupts while devices
+     * are still loading: kick_bh does the rest once the VM runs.
+     */
     s->end_target_after_load = s->target_state != DW_TARGET_IDLE;
-    qemu_bh_schedule(s->kick_bh);
+    s->kick_when_running = true;
     return 0;
 }
 

@@ -39,6 +39,8 @@ struct DesignWareI2CState {
     QEMUBH *master_bh;
     /* Resumes work once a target transfer has left the bus, or after load */
     QEMUBH *kick_bh;
+    /* Runs kick_bh when the VM runs after an incoming migration */
+    VMChangeStateEntry *vm_state;
 
     /* Properties */
     uint32_t tx_fifo_depth;
@@ -100,6 +102,7 @@ struct DesignWareI2CState {
     bool master_queued;
     bool owns_bus;
     bool end_target_after_load;
+    bool kick_when_running;
 };
 
 #endif

@@ -191,9 +191,11 @@ void qdw_i2c_target_mode(QDWI2C *i2c, uint8_t addr);
 void qdw_i2c_target_off(QDWI2C *i2c);
 /*
  * Dual role (not what Linux does): master transfers keep the target on
- * at the address of qdw_i2c_target_mode() and leave the controller
- * enabled as master and target, so that a device that answers a write
- * right after its STOP (i2c-echo) finds the target listening.
+ * at the address of qdw_i2c_target_mode() (IC_CON.MASTER with
+ * SLAVE_DISABLE clear) and leave the controller enabled, so that a device
+ * that answers a write right after its STOP (i2c-echo) finds the target
+ * listening.  A transfer does not disable a controller already set up so:
+ * what the target received stays in the RX FIFO.
  */
 void qdw_i2c_set_dual_role(QDWI2C *i2c, bool on);
 /*
