@@ -904,6 +904,75 @@ static void test_migrate(void)
     rmdir(tmp);
 }
 
+/*
+ * Migration while a device masters to the controller and a byte waits,
+ * held, for room in the RX FIFO.  Who masters the bus is not migrated by
+ * QEMU's I2C core, so the destination ends that transfer: the bytes
+ * received, the held one included, stay to be read, then STOP_DET.
+ */
+static void test_migrate_target_hold(void)
+{
+    g_autofree char *tmp = g_dir_make_tmp("dw-i2c-XXXXXX", NULL);
+    g_autofree char *sock = g_strdup_printf("%s/migrate", tmp);
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    static const uint8_t to_echo[] = { OWN_ADDR, 0xb1, 0xb2 };
+    const char *args = DW_ARGS ",rx-fifo-depth=2" DDC_ARGS ECHO_ARGS;
+    QTestState *dst;
+    uint8_t buf[8];
+    Test t;
+    int i;
+
+    test_boot(&t, "%s", args);
+    qdw_i2c_target_mode(t.i2c, OWN_ADDR);
+    qdw_i2c_disable(t.i2c);
+    wr(&t, DW_IC_CON, DW_IC_CON_MASTER | DW_IC_CON_RESTART_EN |
+       DW_IC_CON_SPEED_FAST | DW_IC_CON_RX_FIFO_FULL_HLD_CTRL);
+    wr(&t, DW_IC_ENABLE, DW_IC_ENABLE_ENABLE);
+    wr(&t, DW_IC_TAR, DDC_ADDR);
+    wr(&t, DW_IC_DATA_CMD, 0x00);
+    wr(&t, DW_IC_DATA_CMD, DW_IC_DATA_CMD_CMD | DW_IC_DATA_CMD_STOP |
+       DW_IC_DATA_CMD_RESTART);
+    rd(&t, DW_IC_CLR_INTR);
+    wr(&t, DW_IC_TAR, ECHO_ADDR);
+    for (i = 0; i < 3; i++) {
+        wr(&t, DW_IC_DATA_CMD, to_echo[i] |
+           (i == 2 ? DW_IC_DATA_CMD_STOP : 0));
+    }
+    g_assert(wait_reg(&t, DW_IC_STATUS, DW_IC_STATUS_SLV_HOLD_RX_FULL,
+                      DW_IC_STATUS_SLV_HOLD_RX_FULL));
+    rd(&t, DW_IC_CLR_INTR);
+
+    dst = qtest_initf("%s -incoming %s", args, uri);
+    qtest_qmp_assert_success(t.qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    qtest_qmp_eventwait(t.qts, "STOP");
+    qtest_qmp_eventwait(dst, "RESUME");
+    qtest_quit(t.qts);
+    t.qts = dst;
+    qpci_free_pc(t.pcibus);
+    t.pcibus = qpci_new_pc(dst, &t.alloc);
+    qdw_i2c_migrated(t.i2c, dst, t.pcibus);
+
+    step(&t);
+    g_assert_cmpuint(rd(&t, DW_IC_RXFLR), ==, 2);
+    g_assert_cmphex(rd(&t, DW_IC_DATA_CMD), ==,
+                    edid_header[0] | DW_IC_DATA_CMD_FIRST_DATA_BYTE);
+    g_assert_cmphex(rd(&t, DW_IC_DATA_CMD), ==,
+                    0xb1 | DW_IC_DATA_CMD_FIRST_DATA_BYTE);
+    g_assert_cmphex(rd(&t, DW_IC_DATA_CMD), ==, 0xb2);
+    g_assert(rd(&t, DW_IC_RAW_INTR_STAT) & DW_IC_INTR_STOP_DET);
+    g_assert_cmpuint(rd(&t, DW_IC_RXFLR), ==, 0);
+    g_assert(!(rd(&t, DW_IC_STATUS) & DW_IC_STATUS_ACTIVITY));
+    /* The bus is free on the destination */
+    qdw_i2c_disable(t.i2c);
+    qdw_i2c_target_off(t.i2c);
+    ddc_read(&t, 0, buf, sizeof(buf));
+    g_assert(!memcmp(buf, edid_header, sizeof(buf)));
+    test_end(&t);
+    unlink(sock);
+    rmdir(tmp);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -931,6 +1000,8 @@ int main(int argc, char **argv)
     qtest_add_func("/designware-i2c/reset/target-hold",
                    test_reset_target_hold);
     qtest_add_func("/designware-i2c/malformed", test_malformed);
-    qtest_add_func("/designware-i2c/migrate", test_migrate);
+    qtest_add_func("/designware-i2c/migrate/master", test_migrate);
+    qtest_add_func("/designware-i2c/migrate/target-hold",
+                   test_migrate_target_hold);
     return g_test_run();
 }
