@@ -563,9 +563,14 @@ static void test_target_fifo_full(void)
             wr(&t, DW_IC_DATA_CMD, to_echo[i] |
                (i == 2 ? DW_IC_DATA_CMD_STOP : 0));
         }
-        g_assert(wait_reg(&t, DW_IC_STATUS, DW_IC_STATUS_RFF,
-                          DW_IC_STATUS_RFF));
-        step(&t);
+        if (hold) {
+            g_assert(wait_reg(&t, DW_IC_STATUS, DW_IC_STATUS_SLV_HOLD_RX_FULL,
+                              DW_IC_STATUS_SLV_HOLD_RX_FULL));
+        } else {
+            g_assert(wait_reg(&t, DW_IC_RAW_INTR_STAT, DW_IC_INTR_RX_OVER,
+                              DW_IC_INTR_RX_OVER));
+        }
+        g_assert(rd(&t, DW_IC_STATUS) & DW_IC_STATUS_RFF);
         g_assert_cmphex(rd(&t, DW_IC_DATA_CMD), ==,
                         edid_header[0] | DW_IC_DATA_CMD_FIRST_DATA_BYTE);
         if (hold) {
