@@ -18,6 +18,8 @@ QTESTS=(
     usb-hcd-xhci-test
     usb-cxl-mctp-test
     cxl-mctp-sweep-test
+    designware-i2c-test
+    i2c-cxl-mctp-test
 )
 
 # QEMU unit tests (tests/unit) of ours

@@ -160,6 +160,11 @@ static void i2c_mctp_want_bus(I2CMCTPEndpoint *s)
     }
     s->tx_state = I2C_MCTP_TX_WAIT_BUS;
     i2c_bus_master(s->bus, s->bh);
+    /*
+     * The controller grants the bus when it ends a transfer; when nothing
+     * is under way (a retry), nobody would: take it now
+     */
+    i2c_schedule_pending_master(s->bus);
     timer_mod(s->timer, s->tx_deadline);
 }
 

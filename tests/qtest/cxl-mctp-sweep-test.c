@@ -31,7 +31,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
-#include "libqos/mctp-usb.h"
+#include "libqos/mctp.h"
 
 /* Three endpoints on EHCI (switch, plain type 3, DCD), a switch mailbox */
 #define SWEEP_ARGS \

@@ -5,7 +5,7 @@
  *
  * The device sits on an EHCI controller in front of a CXL switch; the test
  * enumerates it with the libqos EHCI driver and talks MCTP to it the way a
- * host's mctp-usb driver would, with the helpers of libqos/mctp-usb.h
+ * host's mctp-usb driver would, with the helpers of libqos/mctp.h
  * (mctp_send(), mctp_recv(), mctp_control(), cxl_cmd()).
  *
  * Wire formats: DMTF DSP0283 1.0 (MCTP over USB), DSP0236 (MCTP base and
@@ -15,7 +15,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
-#include "libqos/mctp-usb.h"
+#include "libqos/mctp.h"
 
 #define MCTP_ON_EHCI \
     EHCI_ARGS "-device usb-cxl-mctp,bus=ehci.0,target=us0,id=mctp0 "

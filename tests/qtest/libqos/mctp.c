@@ -10,7 +10,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
-#include "mctp-usb.h"
+#include "mctp.h"
 
 /* Transports */
 
@@ -72,6 +72,81 @@ static const MCTPTransport uhci_transport = {
     .bulk_in = uhci_bulk_in,
 };
 
+/*
+ * SMBus/I2C: each packet is a block write from the controller as master
+ * to the endpoint; each packet of the endpoint a block write it masters
+ * to the controller as target, which the driver reads out of the RX FIFO.
+ */
+uint8_t mctp_smbus_pec(uint8_t crc, const uint8_t *buf, size_t len)
+{
+    size_t i;
+    int bit;
+
+    for (i = 0; i < len; i++) {
+        crc ^= buf[i];
+        for (bit = 0; bit < 8; bit++) {
+            crc = crc & 0x80 ? (crc << 1) ^ 0x07 : crc << 1;
+        }
+    }
+    return crc;
+}
+
+size_t mctp_smbus_frame(MCTPTest *t, uint8_t *frame, const uint8_t *pkt,
+                        size_t len)
+{
+    uint8_t addr = t->i2c_dest << 1;
+
+    g_assert_cmpuint(len, <=, 255 - 1);
+    frame[0] = SMBUS_MCTP_COMMAND;
+    frame[1] = 1 + len;
+    frame[2] = t->i2c_own << 1 | SMBUS_MCTP_SRC_BIT;
+    memcpy(frame + 3, pkt, len);
+    frame[3 + len] = mctp_smbus_pec(mctp_smbus_pec(0, &addr, 1), frame,
+                                    3 + len);
+    return 3 + len + 1;
+}
+
+static void i2c_send_packet(MCTPTest *t, const uint8_t *pkt, size_t len)
+{
+    uint8_t frame[SMBUS_FRAME_MAX];
+    size_t n = mctp_smbus_frame(t, frame, pkt, len);
+
+    g_assert_cmpstr(qdw_i2c_status_str(qdw_i2c_write(t->i2c, t->i2c_dest,
+                                                     frame, n)),
+                    ==, qdw_i2c_status_str(QDW_I2C_OK));
+}
+
+/*
+ * The endpoint's next packet: a block write to our address, from the
+ * endpoint's, with every DSP0237 field right and the PEC over our
+ * address byte on
+ */
+static size_t i2c_recv_packet(MCTPTest *t, uint8_t *pkt, size_t max_pkt)
+{
+    uint8_t frame[SMBUS_FRAME_MAX + 1], addr = t->i2c_own << 1;
+    size_t len;
+
+    if (qdw_i2c_target_recv(t->i2c, frame, sizeof(frame), &len) ==
+        QDW_I2C_TIMEOUT) {
+        return 0;
+    }
+    g_assert_cmpuint(len, >=, 3 + MCTP_HDR_SIZE + 1);
+    g_assert_cmpuint(len, <=, SMBUS_FRAME_MAX);
+    g_assert_cmphex(frame[0], ==, SMBUS_MCTP_COMMAND);
+    g_assert_cmpuint(frame[1] + 3, ==, len);
+    g_assert_cmphex(frame[2], ==, t->i2c_dest << 1 | SMBUS_MCTP_SRC_BIT);
+    g_assert_cmphex(mctp_smbus_pec(mctp_smbus_pec(0, &addr, 1), frame,
+                                   len - 1), ==, frame[len - 1]);
+    len = frame[1] - 1;
+    g_assert_cmpuint(len, <=, max_pkt);
+    memcpy(pkt, frame + 3, len);
+    return len;
+}
+
+static const MCTPTransport i2c_transport = {
+    .send_packet = i2c_send_packet,
+    .recv_packet = i2c_recv_packet,
+};
 
 void mctp_bulk_out(MCTPTest *t, const void *buf, size_t len)
 {
@@ -127,7 +202,7 @@ void mctp_test_migrate(MCTPTest *t, const char *fmt, ...)
     QTestState *dst;
     va_list ap;
 
-    g_assert(t->hc && !t->uhci);
+    g_assert(t->hc || t->i2c);
     va_start(ap, fmt);
     args = g_strdup_vprintf(fmt, ap);
     va_end(ap);
@@ -142,9 +217,23 @@ void mctp_test_migrate(MCTPTest *t, const char *fmt, ...)
     t->qts = dst;
     qpci_free_pc(t->pcibus);
     t->pcibus = qpci_new_pc(dst, &t->alloc);
-    qehci_migrated(t->hc, dst, t->pcibus);
+    if (t->hc) {
+        qehci_migrated(t->hc, dst, t->pcibus);
+    }
+    if (t->i2c) {
+        qdw_i2c_migrated(t->i2c, dst, t->pcibus);
+    }
     unlink(sock);
     rmdir(tmp);
+}
+
+void mctp_test_attach_i2c(MCTPTest *t, int devfn, uint8_t own, uint8_t dest)
+{
+    t->xport = &i2c_transport;
+    t->i2c = qdw_i2c_init(t->qts, t->pcibus, devfn);
+    t->i2c_own = own;
+    t->i2c_dest = dest;
+    qdw_i2c_target_mode(t->i2c, own);
 }
 
 void mctp_test_end(MCTPTest *t)
@@ -160,6 +249,9 @@ void mctp_test_end(MCTPTest *t)
     }
     if (t->uhci) {
         quhci_free(t->uhci);
+    }
+    if (t->i2c) {
+        qdw_i2c_free(t->i2c);
     }
     qpci_free_pc(t->pcibus);
     alloc_destroy(&t->alloc);
@@ -210,6 +302,35 @@ void mctp_flush(MCTPTest *t)
     }
 }
 
+/* @len bytes of message @m as MCTP packets through send_packet */
+static void mctp_send_packets(MCTPTest *t, uint8_t dest, uint8_t tag,
+                              const uint8_t *m, size_t len, size_t chunk_max)
+{
+    uint8_t pkt[MCTP_HDR_SIZE + 255];
+    size_t off = 0;
+    uint8_t seq = 0;
+
+    g_assert_cmpuint(chunk_max, <=, sizeof(pkt) - MCTP_HDR_SIZE);
+    while (off < len) {
+        size_t chunk = MIN(chunk_max, len - off);
+
+        pkt[0] = MCTP_HDR_VERSION;
+        pkt[1] = dest;
+        pkt[2] = HOST_EID;
+        pkt[3] = MCTP_TO | (tag & MCTP_TAG_MASK) |
+                 (seq++ & 3) << MCTP_SEQ_SHIFT;
+        if (off == 0) {
+            pkt[3] |= MCTP_SOM;
+        }
+        if (off + chunk == len) {
+            pkt[3] |= MCTP_EOM;
+        }
+        memcpy(pkt + MCTP_HDR_SIZE, m + off, chunk);
+        t->xport->send_packet(t, pkt, MCTP_HDR_SIZE + chunk);
+        off += chunk;
+    }
+}
+
 void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
                     uint8_t type, const void *msg, size_t len,
                     size_t mtu, bool packed)
@@ -223,6 +344,11 @@ void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
     m[0] = type;
     memcpy(m + 1, msg, len);
     len++;
+
+    if (t->xport->send_packet) {
+        mctp_send_packets(t, dest, tag, m, len, chunk_max);
+        return;
+    }
 
     while (off < len) {
         size_t chunk = MIN(chunk_max, len - off);
@@ -277,6 +403,9 @@ size_t mctp_recv_packet(MCTPTest *t, uint8_t *pkt, size_t max_pkt)
     size_t len;
     int zlps = 0;
 
+    if (t->xport->recv_packet) {
+        return t->xport->recv_packet(t, pkt, max_pkt);
+    }
     /* What is still to be sent goes first */
     mctp_flush(t);
     while (t->rx_off == t->rx_len) {

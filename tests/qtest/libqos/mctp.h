@@ -1,6 +1,7 @@
 /*
  * MCTP bus owner for qtests: MCTP over USB (DMTF DSP0283) through the
- * libqos EHCI and UHCI drivers, MCTP control messages (DSP0236) and CXL
+ * libqos EHCI and UHCI drivers or over SMBus/I2C (DSP0237) through the
+ * libqos DesignWare I2C driver, MCTP control messages (DSP0236) and CXL
  * FM-API and CCI messages (DSP0234, DSP0281), and a CXL mailbox reached
  * by MMIO to compare with
  *
@@ -9,22 +10,26 @@
  * Layers, bottom up:
  *
  *   mctp_test_boot()       QEMU started, PCI and guest memory set up
- *   mctp_test_attach_*()   the device enumerated behind EHCI or UHCI
- *   mctp_send*()           an MCTP message as DSP0283 packets on bulk OUT
- *   mctp_recv()            one message reassembled from bulk IN transfers,
- *                          every packet's framing checked on the way
+ *   mctp_test_attach_*()   the device enumerated behind EHCI or UHCI, or
+ *                          the I2C controller as master and target
+ *   mctp_send*()           an MCTP message as DSP0283 packets on bulk OUT,
+ *                          or as DSP0237 block writes to the endpoint
+ *   mctp_recv()            one message reassembled from bulk IN transfers
+ *                          or from the block writes the endpoint masters
+ *                          to us, every packet's framing checked
  *   mctp_control()         an MCTP control request and its response
  *   cxl_cmd()              a CXL FM-API or CCI command and its response
  */
 
-#ifndef LIBQOS_MCTP_USB_H
-#define LIBQOS_MCTP_USB_H
+#ifndef LIBQOS_MCTP_H
+#define LIBQOS_MCTP_H
 
 #include "../libqtest.h"
 #include "pci-pc.h"
 #include "malloc-pc.h"
 #include "usb-ehci.h"
 #include "usb-uhci.h"
+#include "i2c-designware.h"
 
 /*
  * The topology of the CXL MCTP qtests.
@@ -145,6 +150,11 @@ typedef struct MCTPTest MCTPTest;
  * The USB side of the message-level helpers: one bulk transfer on the
  * device's OUT or IN endpoint through whichever controller it is on.
  */
+/* DSP0237 framing */
+#define SMBUS_MCTP_COMMAND  0x0f
+#define SMBUS_MCTP_SRC_BIT  0x01
+#define SMBUS_FRAME_MAX     (2 + 255 + 1)   /* command to PEC */
+
 typedef struct MCTPTransport {
     /* One OUT transfer of @len bytes; asserts the device took it */
     void (*bulk_out)(MCTPTest *t, const void *buf, size_t len);
@@ -153,6 +163,13 @@ typedef struct MCTPTransport {
      * false if the device NAKed it (nothing queued).  Asserts otherwise.
      */
     bool (*bulk_in)(MCTPTest *t, void *buf, size_t maxlen, size_t *actual);
+    /*
+     * A transport without bulk transfers (SMBus/I2C) moves MCTP packets
+     * (header first) one at a time instead: send one to the endpoint, or
+     * take the next one it sends (its length, 0 if none comes)
+     */
+    void (*send_packet)(MCTPTest *t, const uint8_t *pkt, size_t len);
+    size_t (*recv_packet)(MCTPTest *t, uint8_t *pkt, size_t max_pkt);
 } MCTPTransport;
 
 struct MCTPTest {
@@ -164,6 +181,9 @@ struct MCTPTest {
     QEHCIDevice *dev;
     QUHCI *uhci;                /* or on UHCI, at full speed */
     QUHCIDevice *udev;
+    QDWI2C *i2c;                /* or on I2C: */
+    uint8_t i2c_own;            /* our target address */
+    uint8_t i2c_dest;           /* the endpoint's address */
     uint8_t desc[18];           /* device descriptor */
     uint8_t iid;                /* next control instance ID */
     uint8_t tag;                /* next MCTP message tag */
@@ -211,8 +231,22 @@ void mctp_test_boot(MCTPTest *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void mctp_test_attach_ehci(MCTPTest *t, int devfn);
 void mctp_test_attach_uhci(MCTPTest *t, int devfn);
 /*
+ * Enable the DesignWare I2C controller at @devfn, as master and as target
+ * at @own (where the endpoints answer), talking to the endpoint at @dest
+ * (change t->i2c_dest to talk to another)
+ */
+void mctp_test_attach_i2c(MCTPTest *t, int devfn, uint8_t own, uint8_t dest);
+/* The SMBus PEC, computed independently of QEMU's */
+uint8_t mctp_smbus_pec(uint8_t crc, const uint8_t *buf, size_t len);
+/*
+ * The DSP0237 frame (command code to PEC) of MCTP packet @pkt from us to
+ * the endpoint, in @frame; its length
+ */
+size_t mctp_smbus_frame(MCTPTest *t, uint8_t *frame, const uint8_t *pkt,
+                        size_t len);
+/*
  * Migrate the machine to a new QEMU started with the command line @fmt
- * and carry on with the device there (EHCI only): transfers in flight
+ * and carry on with the device there (EHCI or I2C): transfers in flight
  * stay in flight, as the guest's driver would see it.
  */
 void mctp_test_migrate(MCTPTest *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -346,4 +380,4 @@ uint16_t cxl_mbox_cmd(CXLMailbox *mb, uint8_t set, uint8_t cmd,
                       const void *in, size_t in_len, void *out,
                       size_t *out_len);
 
-#endif /* LIBQOS_MCTP_USB_H */
+#endif /* LIBQOS_MCTP_H */
