@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cxl-mctp-client: a small in-guest fabric manager for the usb-cxl-mctp
- * endpoints, with AF_MCTP sockets and rtnetlink only (no mctp tool, no
- * mctpd, no libcxlmi).
+ * and i2c_mctp_cxl endpoints, with AF_MCTP sockets and rtnetlink only (no
+ * mctp tool, no mctpd, no libcxlmi).
  *
- *   cxl-mctp-client setup [--local-eid N] [--net N]
- *       for every MCTP link (mctpusbN): local EID N (default 8), network
- *       id N (if given), link up, then what mctpd's SetupEndpoint does:
- *       Get/Set Endpoint ID at the null EID (EIDs 20, 21, ... per link), a
- *       route to the new EID, Get Message Type Support and Get Endpoint UUID
+ *   cxl-mctp-client setup [--local-eid N] [--net N] [--i2c-addrs A,B,...]
+ *       for every MCTP link (mctpusbN, and mctpi2cN for each of the I2C
+ *       addresses given): local EID N (default 8), network id N (if
+ *       given), link up, then what mctpd's SetupEndpoint does: Get/Set
+ *       Endpoint ID at the null EID (EIDs 20, 21, ... per endpoint), on
+ *       I2C at the endpoint's address (extended addressing) and a
+ *       neighbour entry for it, a route to the new EID, Get Message Type
+ *       Support and Get Endpoint UUID
  *   cxl-mctp-client demo [--local-eid N] [--net N]
  *       setup, then per endpoint CXL Identify and the switch (FM-API 51h,
  *       tunnel 53h) or type 3 (54h, 56h) commands, and on each Set
@@ -56,6 +59,7 @@
 #include <linux/if.h>
 #include <linux/if_arp.h>
 #include <linux/mctp.h>
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -130,8 +134,10 @@ static const uint8_t cel_uuid[16] = {
 };
 
 struct link {
-    char name[IFNAMSIZ];
+    char name[IFNAMSIZ];        /* mctpusbN, or mctpi2cN:0xNN */
     int ifindex;
+    bool i2c;                   /* haddr is the endpoint's I2C address */
+    uint8_t haddr;
     uint8_t eid;                /* 0 until set up */
     uint8_t types[32];          /* message types besides control */
     unsigned ntypes;
@@ -148,6 +154,9 @@ struct cxl_ep {
 static int failures;
 /* MCTP network of the links (--net), and our EID on them (--local-eid) */
 static uint32_t mctp_net = MCTP_NET_ANY;
+/* I2C addresses of the endpoints on each mctpi2cN link (--i2c-addrs) */
+static uint8_t i2c_addrs[MAX_MCTP_LINKS];
+static unsigned n_i2c_addrs;
 static uint8_t local_eid = LOCAL_EID;
 
 static void say(const char *fmt, ...)
@@ -388,6 +397,27 @@ static int nl_add_route(int ifindex, uint8_t eid)
     return rc == -EEXIST ? 0 : rc;
 }
 
+/*
+ * mctp neigh add <eid> dev <link> lladdr <haddr>: the physical address of
+ * an EID on a link that has them (net/mctp/neigh.c: NDA_DST, NDA_LLADDR of
+ * the link's address length)
+ */
+static int nl_add_neigh(int ifindex, uint8_t eid, uint8_t haddr)
+{
+    struct nl_req req;
+    struct ndmsg *ndm;
+    int rc;
+
+    nl_init(&req, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ndm));
+    ndm = NLMSG_DATA(&req.nh);
+    ndm->ndm_family = AF_MCTP;
+    ndm->ndm_ifindex = ifindex;
+    nl_attr(&req, NDA_DST, &eid, 1);
+    nl_attr(&req, NDA_LLADDR, &haddr, 1);
+    rc = nl_talk(&req);
+    return rc == -EEXIST ? 0 : rc;
+}
+
 /* ------------------------------------------------------------------------ */
 /* MCTP links                                                                */
 
@@ -417,11 +447,14 @@ static int link_cmp(const void *a, const void *b)
     return na != nb ? (na > nb) - (na < nb) : strcmp(la->name, lb->name);
 }
 
-/* The MCTP network devices (type ARPHRD_MCTP) whose name is mctpusbN */
+/*
+ * The MCTP network devices (type ARPHRD_MCTP) whose name is mctpusbN, one
+ * endpoint each, and mctpi2cN, one endpoint per --i2c-addrs address
+ */
 static unsigned find_links(struct link *links)
 {
     const char *dir = "/sys/class/net";
-    unsigned n = 0;
+    unsigned n = 0, a;
     struct dirent *de;
     DIR *d = opendir(dir);
 
@@ -429,18 +462,28 @@ static unsigned find_links(struct link *links)
         return 0;
     }
     while ((de = readdir(d)) && n < MAX_MCTP_LINKS) {
+        bool i2c = !strncmp(de->d_name, "mctpi2c", 7);
         int type, ifindex;
 
-        if (strncmp(de->d_name, "mctpusb", 7) ||
-            strlen(de->d_name) >= IFNAMSIZ ||
+        if ((!i2c && strncmp(de->d_name, "mctpusb", 7)) ||
+            strlen(de->d_name) + 6 >= IFNAMSIZ ||
             read_int(dir, de->d_name, "type", &type) || type != ARPHRD_MCTP ||
             read_int(dir, de->d_name, "ifindex", &ifindex)) {
             continue;
         }
-        memset(&links[n], 0, sizeof(links[n]));
-        strcpy(links[n].name, de->d_name);
-        links[n].ifindex = ifindex;
-        n++;
+        for (a = 0; a < (i2c ? n_i2c_addrs : 1) && n < MAX_MCTP_LINKS; a++) {
+            memset(&links[n], 0, sizeof(links[n]));
+            links[n].ifindex = ifindex;
+            links[n].i2c = i2c;
+            if (i2c) {
+                links[n].haddr = i2c_addrs[a];
+                snprintf(links[n].name, sizeof(links[n].name), "%s:0x%02x",
+                         de->d_name, i2c_addrs[a]);
+            } else {
+                strcpy(links[n].name, de->d_name);
+            }
+            n++;
+        }
     }
     closedir(d);
     qsort(links, n, sizeof(*links), link_cmp);
@@ -614,7 +657,8 @@ static int setup_endpoint(struct link *l, uint8_t want_eid)
             .smctp_tag = MCTP_TAG_OWNER,
         },
         .smctp_ifindex = l->ifindex,
-        .smctp_halen = 0,       /* USB: no physical address */
+        .smctp_halen = l->i2c,  /* USB: no physical address */
+        .smctp_haddr = { l->haddr },
     };
     struct sockaddr_mctp eid_addr = {
         .smctp_family = AF_MCTP,
@@ -659,6 +703,16 @@ static int setup_endpoint(struct link *l, uint8_t want_eid)
     if (eid != want_eid) {
         say("note %s: asked for EID %u, endpoint uses %u", l->name, want_eid,
             eid);
+    }
+    if (l->i2c) {
+        rc = nl_add_neigh(l->ifindex, eid, l->haddr);
+        if (rc) {
+            fail("%s: neighbour EID %u at 0x%02x: %s", l->name, eid,
+                 l->haddr, strerror(-rc));
+            rc = -1;
+            goto out;
+        }
+        say("setup %s neigh eid %u lladdr 0x%02x", l->name, eid, l->haddr);
     }
     rc = nl_add_route(l->ifindex, eid);
     if (rc) {
@@ -731,7 +785,8 @@ static unsigned setup(struct link *links)
         usleep(100 * 1000);
     }
     if (!n) {
-        fail("no mctpusbN link (type %d) in /sys/class/net", ARPHRD_MCTP);
+        fail("no mctpusbN or mctpi2cN link (type %d) in /sys/class/net",
+             ARPHRD_MCTP);
         return 0;
     }
     for (i = 0; i < n; i++) {
@@ -1285,6 +1340,26 @@ static int cel_read(struct cxl_ep *ep, uint32_t len, uint32_t offset)
  * For every endpoint set up: Identify, then the switch or type 3 command
  * set, then a 1 KiB read of the CEL after raising the response limit.
  */
+/*
+ * Whether the endpoint's Command Effects Log lists @opcode (its first
+ * 512 bytes, what any response limit allows): 1, 0, or -1 on failure
+ */
+static int cel_lists(struct cxl_ep *ep, uint16_t opcode)
+{
+    uint8_t out[512];
+    unsigned i;
+
+    if (get_cel(ep, 0, sizeof(out), out)) {
+        return -1;
+    }
+    for (i = 0; i + 4 <= sizeof(out); i += 4) {
+        if (get_le16(out + i) == opcode) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void demo(struct link *links, unsigned n)
 {
     unsigned i, done = 0;
@@ -1310,7 +1385,15 @@ static void demo(struct link *links, unsigned n)
             switch_commands(&ep, true);
         } else if (type == COMPONENT_TYPE3) {
             ld_info(&ep);
-            dcd_info(&ep);
+            /* DCD management only on a device with dynamic capacity */
+            switch (cel_lists(&ep, OP_GET_DCD_INFO)) {
+            case 1:
+                dcd_info(&ep);
+                break;
+            case 0:
+                say("dcd-info eid %u none", ep.eid);
+                break;
+            }
         } else if (type >= 0) {
             fail("eid %u: component type 0x%02x", ep.eid, type);
         }
@@ -1447,8 +1530,10 @@ static void bench(struct link *links, unsigned n_links, unsigned n)
 static int usage(const char *prog)
 {
     fprintf(stderr,
-            "usage: %s setup|demo [--local-eid N] [--net N]\n"
-            "       %s bench [ROUND-TRIPS] [--local-eid N] [--net N]\n"
+            "usage: %s setup|demo [--local-eid N] [--net N] "
+            "[--i2c-addrs A,B,...]\n"
+            "       %s bench [ROUND-TRIPS] [--local-eid N] [--net N] "
+            "[--i2c-addrs A,B,...]\n"
             "       %s identify|switch|ld-info|dcd-info EID [--net N]\n"
             "       %s tunnel EID PORT [--net N]\n"
             "       %s set-limit EID LOG2-BYTES [--net N]\n"
@@ -1470,6 +1555,27 @@ static bool parse_num(const char *s, unsigned long min, unsigned long max,
 }
 
 /* A command on one endpoint, given by EID: identify, switch, ... */
+/* A comma-separated list of 7-bit I2C addresses into i2c_addrs[] */
+static bool parse_i2c_addrs(const char *list)
+{
+    char buf[128], *tok, *save = NULL;
+    unsigned long v;
+
+    if (strlen(list) >= sizeof(buf)) {
+        return false;
+    }
+    strcpy(buf, list);
+    n_i2c_addrs = 0;
+    for (tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (n_i2c_addrs == MAX_MCTP_LINKS || !parse_num(tok, 1, 0x77, &v)) {
+            return false;
+        }
+        i2c_addrs[n_i2c_addrs++] = v;
+    }
+    return n_i2c_addrs > 0;
+}
+
 static int eid_command(const char *cmd, unsigned long *args, int nargs)
 {
     struct cxl_ep ep;
@@ -1538,6 +1644,9 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--net") && i + 1 < argc &&
             parse_num(argv[i + 1], 1, UINT32_MAX, &v)) {
             mctp_net = v;
+            i++;
+        } else if (!strcmp(argv[i], "--i2c-addrs") && cmds[c].setup &&
+                   i + 1 < argc && parse_i2c_addrs(argv[i + 1])) {
             i++;
         } else if (!strcmp(argv[i], "--local-eid") && cmds[c].setup &&
                    i + 1 < argc && parse_num(argv[i + 1], 8, 254, &v)) {
