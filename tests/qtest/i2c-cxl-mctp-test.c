@@ -262,19 +262,14 @@ static void test_multi_packet(void)
 /* Two endpoints on one bus, each with its own EID and its own CCI */
 static void test_two_endpoints(void)
 {
-    uint8_t set[2] = { 0x00, DEVICE_EID }, rsp[16], out[64];
+    uint8_t out[64];
     MCTPTest t;
     size_t len;
 
     i2c_test_start(&t);
-    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
-                                 sizeof(set), rsp, sizeof(rsp), &len),
-                    ==, MCTP_CC_SUCCESS);
+    mctp_set_eid(&t, MCTP_EID_NULL, DEVICE_EID);
     t.i2c_dest = DCD_ADDR;
-    set[1] = DEVICE_EID + 1;
-    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
-                                 sizeof(set), rsp, sizeof(rsp), &len),
-                    ==, MCTP_CC_SUCCESS);
+    mctp_set_eid(&t, MCTP_EID_NULL, DEVICE_EID + 1);
     g_assert_cmphex(cxl_cmd(&t, DEVICE_EID + 1, MCTP_TYPE_CXL_CCI,
                             CXL_SET_INFOSTAT, CXL_CMD_IDENTIFY, NULL, 0,
                             out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
@@ -292,8 +287,11 @@ static void test_two_endpoints(void)
 
 /* Invalid data: dropped, and the next good request is answered */
 
-/* A Get EID frame with byte @index (command code on) changed to @value */
-static void i2c_test_bad_frame(int index, uint8_t value)
+/*
+ * A Get EID frame with byte @index (command code on; from the end if
+ * negative) changed to @value, or if @flip, with those bits flipped
+ */
+static void i2c_test_bad_frame(int index, uint8_t value, uint8_t flip)
 {
     uint8_t pkt[16], frame[SMBUS_FRAME_MAX];
     MCTPTest t;
@@ -301,7 +299,10 @@ static void i2c_test_bad_frame(int index, uint8_t value)
 
     i2c_test_start(&t);
     len = mctp_smbus_frame(&t, frame, pkt, get_eid_packet(pkt, 1));
-    frame[index < 0 ? len + index : index] = value;
+    if (index < 0) {
+        index += len;
+    }
+    frame[index] = flip ? frame[index] ^ flip : value;
     i2c_write_raw(&t, frame, len);
     assert_still_works(&t, MCTP_EID_NULL);
     mctp_test_end(&t);
@@ -309,42 +310,32 @@ static void i2c_test_bad_frame(int index, uint8_t value)
 
 static void test_bad_pec(void)
 {
-    /* 0x43 ^ 0xff: whatever it is, it is not the PEC */
-    uint8_t pkt[16], frame[SMBUS_FRAME_MAX];
-    MCTPTest t;
-    size_t len;
-
-    i2c_test_start(&t);
-    len = mctp_smbus_frame(&t, frame, pkt, get_eid_packet(pkt, 1));
-    frame[len - 1] ^= 0xff;
-    i2c_write_raw(&t, frame, len);
-    assert_still_works(&t, MCTP_EID_NULL);
-    mctp_test_end(&t);
+    i2c_test_bad_frame(-1, 0, 0xff);
 }
 
 static void test_byte_count_too_small(void)
 {
-    i2c_test_bad_frame(1, 4);
+    i2c_test_bad_frame(1, 4, 0);
 }
 
 static void test_byte_count_too_large(void)
 {
-    i2c_test_bad_frame(1, 0xff);
+    i2c_test_bad_frame(1, 0xff, 0);
 }
 
 static void test_byte_count_not_matching(void)
 {
-    i2c_test_bad_frame(1, 9);
+    i2c_test_bad_frame(1, 9, 0);
 }
 
 static void test_wrong_command_code(void)
 {
-    i2c_test_bad_frame(0, 0x0e);
+    i2c_test_bad_frame(0, 0x0e, 0);
 }
 
 static void test_source_bit_clear(void)
 {
-    i2c_test_bad_frame(2, HOST_ADDR << 1);
+    i2c_test_bad_frame(2, HOST_ADDR << 1, 0);
 }
 
 /*
@@ -383,22 +374,33 @@ static void test_frame_too_long(void)
     mctp_test_end(&t);
 }
 
+/*
+ * The first packet, full (68 bytes), of a CCI message with tag @tag to the
+ * null EID, in @pkt and written to the endpoint
+ */
+static void send_first_packet(MCTPTest *t, uint8_t *pkt, uint8_t tag)
+{
+    uint8_t frame[SMBUS_FRAME_MAX];
+
+    memset(pkt, 0, MCTP_BASELINE_MTU);
+    pkt[0] = MCTP_HDR_VERSION;
+    pkt[1] = MCTP_EID_NULL;
+    pkt[2] = HOST_EID;
+    pkt[3] = MCTP_SOM | MCTP_TO | tag;
+    pkt[4] = MCTP_TYPE_CXL_CCI;
+    i2c_write_raw(t, frame, mctp_smbus_frame(t, frame, pkt,
+                                             MCTP_BASELINE_MTU));
+}
+
 /* The first packet of a two-packet message, then a third (sequence 2) */
 static void test_out_of_sequence(void)
 {
-    uint8_t pkt[MCTP_HDR_SIZE + 64], frame[SMBUS_FRAME_MAX];
+    uint8_t pkt[MCTP_BASELINE_MTU], frame[SMBUS_FRAME_MAX];
     MCTPTest t;
     size_t len;
 
     i2c_test_start(&t);
-    memset(pkt, 0, sizeof(pkt));
-    pkt[0] = MCTP_HDR_VERSION;
-    pkt[1] = MCTP_EID_NULL;
-    pkt[2] = HOST_EID;
-    pkt[3] = MCTP_SOM | MCTP_TO | 3;
-    pkt[4] = MCTP_TYPE_CXL_CCI;
-    len = mctp_smbus_frame(&t, frame, pkt, sizeof(pkt));
-    i2c_write_raw(&t, frame, len);
+    send_first_packet(&t, pkt, 3);
     pkt[3] = MCTP_EOM | MCTP_TO | 3 | 2 << MCTP_SEQ_SHIFT;
     len = mctp_smbus_frame(&t, frame, pkt, 16);
     i2c_write_raw(&t, frame, len);
@@ -412,19 +414,12 @@ static void test_out_of_sequence(void)
  */
 static void test_interleaved_tags(void)
 {
-    uint8_t pkt[MCTP_HDR_SIZE + 64], frame[SMBUS_FRAME_MAX];
+    uint8_t pkt[MCTP_BASELINE_MTU], frame[SMBUS_FRAME_MAX];
     MCTPTest t;
     size_t len;
 
     i2c_test_start(&t);
-    memset(pkt, 0, sizeof(pkt));
-    pkt[0] = MCTP_HDR_VERSION;
-    pkt[1] = MCTP_EID_NULL;
-    pkt[2] = HOST_EID;
-    pkt[3] = MCTP_SOM | MCTP_TO | 1;
-    pkt[4] = MCTP_TYPE_CXL_CCI;
-    len = mctp_smbus_frame(&t, frame, pkt, sizeof(pkt));
-    i2c_write_raw(&t, frame, len);
+    send_first_packet(&t, pkt, 1);
     pkt[3] = MCTP_EOM | MCTP_TO | 2 | 1 << MCTP_SEQ_SHIFT;
     len = mctp_smbus_frame(&t, frame, pkt, 16);
     i2c_write_raw(&t, frame, len);
@@ -572,15 +567,13 @@ static void test_unplug_mid_message(void)
  */
 static void test_migrate_in_flight(void)
 {
-    uint8_t set[2] = { 0x00, DEVICE_EID }, rsp[16], out[128], limit = 10;
+    uint8_t out[128], limit = 10;
     CXLRequest r;
     MCTPTest t;
     size_t len;
 
     i2c_test_start(&t);
-    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
-                                 sizeof(set), rsp, sizeof(rsp), &len),
-                    ==, MCTP_CC_SUCCESS);
+    mctp_set_eid(&t, MCTP_EID_NULL, DEVICE_EID);
     g_assert_cmphex(cxl_cmd(&t, DEVICE_EID, MCTP_TYPE_CXL_CCI,
                             CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit,
                             1, out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);

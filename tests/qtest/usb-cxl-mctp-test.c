@@ -836,6 +836,17 @@ static void test_reset_drops_eid_and_partial(void)
     mctp_test_end(&t);
 }
 
+/* Unplug mctp0: the controller no longer sees it, QEMU carries on */
+static void mctp_unplug_and_end(MCTPTest *t)
+{
+    qtest_qmp_device_del(t->qts, "mctp0");
+    g_assert_cmpint(qehci_first_connected_port(t->hc), <, 0);
+    qtest_qmp_assert_success(t->qts, "{ 'execute': 'query-status' }");
+    qehci_device_free(t->dev);
+    t->dev = NULL;
+    mctp_test_end(t);
+}
+
 /* Unplugged with a request half received and a response not fetched */
 static void test_unplug_mid_message(void)
 {
@@ -851,13 +862,7 @@ static void test_unplug_mid_message(void)
     len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_TO | 2,
                          msg, 1);
     mctp_send_raw(&t, xfer, len);
-    qtest_qmp_device_del(t.qts, "mctp0");
-    /* The controller no longer sees it; QEMU carries on */
-    g_assert_cmpint(qehci_first_connected_port(t.hc), <, 0);
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'query-status' }");
-    qehci_device_free(t.dev);
-    t.dev = NULL;
-    mctp_test_end(&t);
+    mctp_unplug_and_end(&t);
 }
 
 /*
@@ -895,12 +900,7 @@ static void test_unplug_in_held(void)
 
     mctp_test_start(&t);
     mctp_hold_in(&t);
-    qtest_qmp_device_del(t.qts, "mctp0");
-    g_assert_cmpint(qehci_first_connected_port(t.hc), <, 0);
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'query-status' }");
-    qehci_device_free(t.dev);
-    t.dev = NULL;
-    mctp_test_end(&t);
+    mctp_unplug_and_end(&t);
 }
 
 /*
@@ -910,15 +910,11 @@ static void test_unplug_in_held(void)
  */
 static void test_port_reset_in_held(void)
 {
-    uint8_t set[2] = { 0x00, DEVICE_EID }, rsp[8];
     MCTPTest t;
-    size_t len;
     int port;
 
     mctp_test_start(&t);
-    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
-                                 sizeof(set), rsp, sizeof(rsp), &len),
-                    ==, MCTP_CC_SUCCESS);
+    mctp_set_eid(&t, MCTP_EID_NULL, DEVICE_EID);
     mctp_hold_in(&t);
     port = qehci_first_connected_port(t.hc);
     g_assert(qehci_port_reset(t.hc, port));
@@ -955,14 +951,10 @@ static void test_system_reset_in_held(void)
  */
 static void test_migrate_in_held(void)
 {
-    uint8_t set[2] = { 0x00, DEVICE_EID }, rsp[8];
     MCTPTest t;
-    size_t len;
 
     mctp_test_start(&t);
-    g_assert_cmphex(mctp_control(&t, MCTP_EID_NULL, MCTP_SET_EID, set,
-                                 sizeof(set), rsp, sizeof(rsp), &len),
-                    ==, MCTP_CC_SUCCESS);
+    mctp_set_eid(&t, MCTP_EID_NULL, DEVICE_EID);
     mctp_hold_in(&t);
     mctp_test_migrate(&t, CXL_TOPOLOGY MCTP_ON_EHCI);
     qtest_clock_step(t.qts, 2 * 1000 * 1000);

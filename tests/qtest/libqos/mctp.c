@@ -578,6 +578,18 @@ uint8_t mctp_get_eid(MCTPTest *t, uint8_t dest)
     return rsp[0];
 }
 
+void mctp_set_eid(MCTPTest *t, uint8_t dest, uint8_t eid)
+{
+    uint8_t set[2] = { 0x00, eid }, rsp[8];
+    size_t len;
+
+    g_assert_cmphex(mctp_control(t, dest, MCTP_SET_EID, set, sizeof(set),
+                                 rsp, sizeof(rsp), &len), ==, MCTP_CC_SUCCESS);
+    g_assert_cmpuint(len, ==, 3);
+    g_assert_cmphex(rsp[0] & 0x30, ==, 0x00);           /* accepted */
+    g_assert_cmphex(rsp[1], ==, eid);
+}
+
 /* CXL messages */
 
 

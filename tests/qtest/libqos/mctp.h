@@ -311,6 +311,8 @@ uint8_t mctp_control(MCTPTest *t, uint8_t dest, uint8_t cmd,
                      size_t rsp_size, size_t *rsp_len);
 /* Get Endpoint ID: the EID, after checking the response is complete */
 uint8_t mctp_get_eid(MCTPTest *t, uint8_t dest);
+/* Set Endpoint ID to @eid (operation Set): accepted */
+void mctp_set_eid(MCTPTest *t, uint8_t dest, uint8_t eid);
 
 /* CXL messages */
 
