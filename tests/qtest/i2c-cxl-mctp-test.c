@@ -453,6 +453,42 @@ static void test_requester_naks(void)
 }
 
 /*
+ * The bus never frees for the response: another master (the controller,
+ * writing to the DCD's endpoint) keeps a transfer open.  The endpoint
+ * gives the response up, and once the bus is free answers the next
+ * request, the old response never turning up.
+ */
+static void test_bus_never_frees(void)
+{
+    uint8_t pkt[16], frame[SMBUS_FRAME_MAX];
+    MCTPTest t;
+    size_t len;
+
+    i2c_test_start(&t);
+    /* Not a target yet: the endpoint retries its address after 1 ms */
+    qdw_i2c_target_off(t.i2c);
+    len = mctp_smbus_frame(&t, frame, pkt, get_eid_packet(pkt, 1));
+    i2c_write_raw(&t, frame, len);
+    /* A write without STOP: the bus stays the controller's */
+    qdw_i2c_disable(t.i2c);
+    qdw_i2c_writel(t.i2c, DW_IC_CON, DW_IC_CON_MASTER_CFG);
+    qdw_i2c_writel(t.i2c, DW_IC_TAR, DCD_ADDR);
+    qdw_i2c_writel(t.i2c, DW_IC_ENABLE, DW_IC_ENABLE_ENABLE);
+    qdw_i2c_writel(t.i2c, DW_IC_DATA_CMD, SMBUS_MCTP_COMMAND);
+    qtest_clock_step(t.qts, 2 * RESPONSE_DEADLINE_NS);
+    g_assert_cmphex(qdw_i2c_readl(t.i2c, DW_IC_STATUS) &
+                    DW_IC_STATUS_MST_ACTIVITY, ==, DW_IC_STATUS_MST_ACTIVITY);
+    /* STOP: a one-byte write, which the DCD's endpoint drops */
+    qdw_i2c_writel(t.i2c, DW_IC_DATA_CMD, DW_IC_DATA_CMD_STOP);
+    qtest_clock_step(t.qts, 1000 * 1000);
+    /* Its STOP_DET is the master's, handled as a driver would */
+    qdw_i2c_readl(t.i2c, DW_IC_CLR_INTR);
+    qdw_i2c_target_mode(t.i2c, HOST_ADDR);
+    assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
  * Reset in the middle of a response of 17 packets: the endpoint stops,
  * gives up the bus, and after the reset answers again
  */
@@ -641,6 +677,7 @@ int main(int argc, char **argv)
     qtest_add_func("/i2c-cxl-mctp/malformed/interleaved-tags",
                    test_interleaved_tags);
     qtest_add_func("/i2c-cxl-mctp/requester-naks", test_requester_naks);
+    qtest_add_func("/i2c-cxl-mctp/bus-never-frees", test_bus_never_frees);
     qtest_add_func("/i2c-cxl-mctp/reset-mid-response",
                    test_reset_mid_response);
     qtest_add_func("/i2c-cxl-mctp/unplug-mid-message",
