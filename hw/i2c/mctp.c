@@ -35,6 +35,8 @@
 #define I2C_MCTP_FRAME_MIN      (3 + MCTP_HEADER_SIZE + 1)
 /* Source address byte: 7-bit address, bit 0 set (DSP0237 6.2) */
 #define I2C_MCTP_SRC_BIT        0x01
+/* 0 is the general call address, 0x78 and up are for 10-bit addressing */
+#define I2C_MCTP_ADDR_MAX       0x77
 
 /*
  * SMBus's clock low timeout is 25 to 35 ms; a guest is slower than a
@@ -79,6 +81,11 @@ static void i2c_mctp_receive_frame(I2CMCTPEndpoint *s)
         i2c_mctp_drop_frame(s, "source address bit 0 clear");
         return;
     }
+    /* The response goes there: not the general call address, not 10-bit */
+    if (!(f[2] >> 1) || (f[2] >> 1) > I2C_MCTP_ADDR_MAX) {
+        i2c_mctp_drop_frame(s, "source address is not a target's");
+        return;
+    }
     /* The PEC covers the address byte, which the bus does not pass on */
     pec = i2c_smbus_pec(i2c_smbus_pec(0, &addr, 1), f, len - 1);
     if (pec != f[len - 1]) {
@@ -92,6 +99,11 @@ static void i2c_mctp_receive_frame(I2CMCTPEndpoint *s)
 static int i2c_mctp_event(I2CSlave *i2c, enum i2c_event event)
 {
     I2CMCTPEndpoint *s = I2C_MCTP_ENDPOINT(i2c);
+
+    /* Unplugged with its controller, which ends a transfer after us */
+    if (!qdev_is_realized(DEVICE(i2c))) {
+        return 0;
+    }
 
     switch (event) {
     case I2C_START_SEND:
@@ -244,6 +256,13 @@ static void i2c_mctp_bh(void *opaque)
 {
     I2CMCTPEndpoint *s = opaque;
 
+    /*
+     * Granted, then taken back (timed out, reset) before this ran: the
+     * bus is somebody else's now
+     */
+    if (s->bus->bh != s->bh) {
+        return;
+    }
     for (;;) {
         switch (s->tx_state) {
         case I2C_MCTP_TX_IDLE:
@@ -302,6 +321,7 @@ static void i2c_mctp_timeout(void *opaque)
         break;
     case I2C_MCTP_TX_WAIT_BUS:
         i2c_bus_master_cancel(s->bus, s->bh);
+        qemu_bh_cancel(s->bh);
         i2c_mctp_give_up_message(s, "bus not granted");
         s->tx_state = I2C_MCTP_TX_IDLE;
         if (mctp_endpoint_peek_packet(&s->mctp)) {
@@ -365,6 +385,8 @@ static void i2c_mctp_reset_hold(Object *obj, ResetType type)
 
     trace_i2c_mctp_reset(s->parent_obj.address);
     i2c_mctp_stop_tx(s);
+    s->resume_tx = false;
+    s->resume_end_transfer = false;
     mctp_endpoint_reset(&s->mctp);
     s->rx_len = 0;
     s->rx_overrun = false;
@@ -374,6 +396,9 @@ static void i2c_mctp_reset_hold(Object *obj, ResetType type)
     }
 }
 
+static void i2c_mctp_vm_state_change(void *opaque, bool running,
+                                     RunState state);
+
 static void i2c_mctp_realize(DeviceState *dev, Error **errp)
 {
     I2CMCTPEndpoint *s = I2C_MCTP_ENDPOINT(dev);
@@ -381,7 +406,7 @@ static void i2c_mctp_realize(DeviceState *dev, Error **errp)
     uint8_t addr = s->parent_obj.address;
 
     /* 0 is the general call address, 0x78 and up are 10-bit addressing */
-    if (addr == 0 || addr > 0x77) {
+    if (addr == 0 || addr > I2C_MCTP_ADDR_MAX) {
         error_setg(errp, "address 0x%02x cannot be a target: give it a "
                    "7-bit address from 0x01 to 0x77", addr);
         return;
@@ -416,6 +441,8 @@ static void i2c_mctp_realize(DeviceState *dev, Error **errp)
     s->bus = I2C_BUS(qdev_get_parent_bus(dev));
     s->bh = qemu_bh_new_guarded(i2c_mctp_bh, s, &dev->mem_reentrancy_guard);
     s->timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, i2c_mctp_timeout, s);
+    s->vmstate_change = qemu_add_vm_change_state_handler(
+        i2c_mctp_vm_state_change, s);
 }
 
 static void i2c_mctp_unrealize(DeviceState *dev)
@@ -423,6 +450,9 @@ static void i2c_mctp_unrealize(DeviceState *dev)
     I2CMCTPEndpoint *s = I2C_MCTP_ENDPOINT(dev);
     I2CMCTPEndpointClass *k = I2C_MCTP_ENDPOINT_GET_CLASS(s);
 
+    /* Whatever the bus does after this (its controller ends a transfer) */
+    s->rx_active = false;
+    qemu_del_vm_change_state_handler(s->vmstate_change);
     i2c_mctp_stop_tx(s);
     qemu_bh_delete(s->bh);
     timer_free(s->timer);
@@ -447,19 +477,36 @@ static int i2c_mctp_post_load(void *opaque, int version_id)
     I2CMCTPEndpoint *s = opaque;
 
     /*
-     * Neither the bus's queue of masters nor a transfer in progress
-     * migrates: queue for the bus again, and send an interrupted packet
-     * again from its start (the receiver restarts at the new START).
+     * The bus's queue of masters does not migrate: ask for the bus again,
+     * and send an interrupted packet again from its start, once the VM
+     * runs (the bus is not to be touched before).  A transfer under way
+     * did migrate, in the bus's state: end it first (its receiver sees a
+     * short frame, then the whole packet again).  A retry's timer
+     * migrated and asks for the bus itself.
      */
-    if (s->tx_state == I2C_MCTP_TX_RETRY) {
-        /* The timer migrated: it asks for the bus again */
-        return 0;
-    }
-    if (s->tx_state != I2C_MCTP_TX_IDLE) {
+    if (s->tx_state != I2C_MCTP_TX_IDLE && s->tx_state != I2C_MCTP_TX_RETRY) {
+        s->resume_end_transfer = s->tx_state == I2C_MCTP_TX_SEND;
+        s->resume_tx = true;
+        s->tx_state = I2C_MCTP_TX_WAIT_BUS;
         s->tx_pos = 0;
-        i2c_mctp_want_bus(s);
     }
     return 0;
+}
+
+static void i2c_mctp_vm_state_change(void *opaque, bool running,
+                                     RunState state)
+{
+    I2CMCTPEndpoint *s = opaque;
+
+    if (!running || !s->resume_tx) {
+        return;
+    }
+    s->resume_tx = false;
+    if (s->resume_end_transfer) {
+        s->resume_end_transfer = false;
+        i2c_end_transfer(s->bus);
+    }
+    i2c_mctp_want_bus(s);
 }
 
 const VMStateDescription vmstate_i2c_mctp_endpoint = {

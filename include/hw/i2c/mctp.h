@@ -17,6 +17,7 @@
 #include "hw/i2c/i2c.h"
 #include "hw/mctp/mctp.h"
 #include "qom/object.h"
+#include "system/runstate.h"
 
 #define TYPE_I2C_MCTP_ENDPOINT "i2c-mctp-endpoint"
 OBJECT_DECLARE_TYPE(I2CMCTPEndpoint, I2CMCTPEndpointClass, I2C_MCTP_ENDPOINT)
@@ -67,6 +68,11 @@ struct I2CMCTPEndpoint {
     uint8_t tx_dest;
     bool tx_eom;                /* it ends its message */
     int64_t tx_deadline;        /* virtual ms: given up after this */
+
+    /* Migrated in: the bus is asked for again once the VM runs */
+    bool resume_tx;
+    bool resume_end_transfer;   /* and the transfer under way ended first */
+    VMChangeStateEntry *vmstate_change;
 };
 
 struct I2CMCTPEndpointClass {
