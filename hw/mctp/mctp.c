@@ -97,6 +97,13 @@ size_t mctp_endpoint_peek_packet(MCTPEndpoint *ep)
     return ep->txq_len ? lduw_le_p(ep->txq) : 0;
 }
 
+/* Take the first queued packet, of @len bytes, off the queue */
+static void mctp_txq_remove_head(MCTPEndpoint *ep, size_t len)
+{
+    ep->txq_len -= MCTP_TXQ_ENTRY_HDR + len;
+    memmove(ep->txq, ep->txq + MCTP_TXQ_ENTRY_HDR + len, ep->txq_len);
+}
+
 size_t mctp_endpoint_pop_packet(MCTPEndpoint *ep, uint8_t *buf, size_t size,
                                 uint8_t *dest_phys)
 {
@@ -109,8 +116,7 @@ size_t mctp_endpoint_pop_packet(MCTPEndpoint *ep, uint8_t *buf, size_t size,
         *dest_phys = ep->txq[2];
     }
     memcpy(buf, ep->txq + MCTP_TXQ_ENTRY_HDR, len);
-    ep->txq_len -= MCTP_TXQ_ENTRY_HDR + len;
-    memmove(ep->txq, ep->txq + MCTP_TXQ_ENTRY_HDR + len, ep->txq_len);
+    mctp_txq_remove_head(ep, len);
     return len;
 }
 
@@ -121,8 +127,7 @@ void mctp_endpoint_drop_message(MCTPEndpoint *ep)
 
     while ((len = mctp_endpoint_peek_packet(ep))) {
         memcpy(hdr, ep->txq + MCTP_TXQ_ENTRY_HDR, sizeof(hdr));
-        ep->txq_len -= MCTP_TXQ_ENTRY_HDR + len;
-        memmove(ep->txq, ep->txq + MCTP_TXQ_ENTRY_HDR + len, ep->txq_len);
+        mctp_txq_remove_head(ep, len);
         if (hdr[3] & MCTP_FLAGS_EOM) {
             return;
         }

@@ -59,10 +59,8 @@ static void i2c_write_raw(MCTPTest *t, const uint8_t *frame, size_t len)
 /* A Get EID request (single packet) to the null EID, tag @tag */
 static size_t get_eid_packet(uint8_t *pkt, uint8_t tag)
 {
-    pkt[0] = MCTP_HDR_VERSION;
-    pkt[1] = MCTP_EID_NULL;
-    pkt[2] = HOST_EID;
-    pkt[3] = MCTP_SOM | MCTP_EOM | MCTP_TO | tag;
+    mctp_packet_header(pkt, MCTP_EID_NULL,
+                       MCTP_SOM | MCTP_EOM | MCTP_TO | tag);
     pkt[4] = MCTP_TYPE_CONTROL;
     pkt[5] = MCTP_CTRL_RQ | 1;
     pkt[6] = MCTP_GET_EID;
@@ -383,10 +381,7 @@ static void send_first_packet(MCTPTest *t, uint8_t *pkt, uint8_t tag)
     uint8_t frame[SMBUS_FRAME_MAX];
 
     memset(pkt, 0, MCTP_BASELINE_MTU);
-    pkt[0] = MCTP_HDR_VERSION;
-    pkt[1] = MCTP_EID_NULL;
-    pkt[2] = HOST_EID;
-    pkt[3] = MCTP_SOM | MCTP_TO | tag;
+    mctp_packet_header(pkt, MCTP_EID_NULL, MCTP_SOM | MCTP_TO | tag);
     pkt[4] = MCTP_TYPE_CXL_CCI;
     i2c_write_raw(t, frame, mctp_smbus_frame(t, frame, pkt,
                                              MCTP_BASELINE_MTU));
@@ -543,11 +538,8 @@ static void send_port_state_part(MCTPTest *t, uint8_t dest, uint8_t tag,
     for (i = 0; i < 60; i++) {
         msg[1 + CXL_HDR_SIZE + 1 + i] = i % 2 ? CXL_USP_PORT : 0;
     }
-    pkt[0] = MCTP_HDR_VERSION;
-    pkt[1] = dest;
-    pkt[2] = HOST_EID;
-    pkt[3] = MCTP_TO | tag | (part ? MCTP_EOM | 1 << MCTP_SEQ_SHIFT :
-                                     MCTP_SOM);
+    mctp_packet_header(pkt, dest, MCTP_TO | tag |
+                       (part ? MCTP_EOM | 1 << MCTP_SEQ_SHIFT : MCTP_SOM));
     memcpy(pkt + MCTP_HDR_SIZE, msg + off, len);
     i2c_write_raw(t, frame, mctp_smbus_frame(t, frame, pkt,
                                              MCTP_HDR_SIZE + len));

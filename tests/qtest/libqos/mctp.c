@@ -269,6 +269,14 @@ uint8_t mctp_next_tag(MCTPTest *t)
 /* Sending */
 
 /* Append one DSP0283 packet to @out; returns its length */
+void mctp_packet_header(uint8_t *hdr, uint8_t dest, uint8_t flags)
+{
+    hdr[0] = MCTP_HDR_VERSION;
+    hdr[1] = dest;
+    hdr[2] = HOST_EID;
+    hdr[3] = flags;
+}
+
 size_t dsp0283_packet(uint8_t *out, uint8_t dest, uint8_t flags,
                       const uint8_t *payload, size_t len)
 {
@@ -279,10 +287,7 @@ size_t dsp0283_packet(uint8_t *out, uint8_t dest, uint8_t flags,
     out[1] = DSP0283_DMTF_ID_LO;
     out[2] = 0;
     out[3] = total;
-    out[4] = MCTP_HDR_VERSION;
-    out[5] = dest;
-    out[6] = HOST_EID;
-    out[7] = flags;
+    mctp_packet_header(out + DSP0283_HDR_SIZE, dest, flags);
     memcpy(out + DSP0283_HDR_SIZE + MCTP_HDR_SIZE, payload, len);
     return total;
 }
@@ -302,35 +307,6 @@ void mctp_flush(MCTPTest *t)
     }
 }
 
-/* @len bytes of message @m as MCTP packets through send_packet */
-static void mctp_send_packets(MCTPTest *t, uint8_t dest, uint8_t tag,
-                              const uint8_t *m, size_t len, size_t chunk_max)
-{
-    uint8_t pkt[MCTP_HDR_SIZE + 255];
-    size_t off = 0;
-    uint8_t seq = 0;
-
-    g_assert_cmpuint(chunk_max, <=, sizeof(pkt) - MCTP_HDR_SIZE);
-    while (off < len) {
-        size_t chunk = MIN(chunk_max, len - off);
-
-        pkt[0] = MCTP_HDR_VERSION;
-        pkt[1] = dest;
-        pkt[2] = HOST_EID;
-        pkt[3] = MCTP_TO | (tag & MCTP_TAG_MASK) |
-                 (seq++ & 3) << MCTP_SEQ_SHIFT;
-        if (off == 0) {
-            pkt[3] |= MCTP_SOM;
-        }
-        if (off + chunk == len) {
-            pkt[3] |= MCTP_EOM;
-        }
-        memcpy(pkt + MCTP_HDR_SIZE, m + off, chunk);
-        t->xport->send_packet(t, pkt, MCTP_HDR_SIZE + chunk);
-        off += chunk;
-    }
-}
-
 void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
                     uint8_t type, const void *msg, size_t len,
                     size_t mtu, bool packed)
@@ -345,11 +321,6 @@ void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
     memcpy(m + 1, msg, len);
     len++;
 
-    if (t->xport->send_packet) {
-        mctp_send_packets(t, dest, tag, m, len, chunk_max);
-        return;
-    }
-
     while (off < len) {
         size_t chunk = MIN(chunk_max, len - off);
         uint8_t flags = MCTP_TO | (tag & MCTP_TAG_MASK) |
@@ -360,6 +331,17 @@ void mctp_send_full(MCTPTest *t, uint8_t dest, uint8_t tag,
         }
         if (off + chunk == len) {
             flags |= MCTP_EOM;
+        }
+        if (t->xport->send_packet) {
+            /* A packet at a time: nothing is kept back in t->tx */
+            uint8_t pkt[MCTP_HDR_SIZE + 255];
+
+            g_assert_cmpuint(chunk, <=, sizeof(pkt) - MCTP_HDR_SIZE);
+            mctp_packet_header(pkt, dest, flags);
+            memcpy(pkt + MCTP_HDR_SIZE, m + off, chunk);
+            t->xport->send_packet(t, pkt, MCTP_HDR_SIZE + chunk);
+            off += chunk;
+            continue;
         }
         if (t->tx_len + DSP0283_HDR_SIZE + MCTP_HDR_SIZE + chunk >
             sizeof(t->tx)) {

@@ -258,6 +258,8 @@ void mctp_bulk_out(MCTPTest *t, const void *buf, size_t len);
 /* MCTP messages */
 
 uint8_t mctp_next_tag(MCTPTest *t);
+/* An MCTP transport header from us (HOST_EID) to @dest in @hdr */
+void mctp_packet_header(uint8_t *hdr, uint8_t dest, uint8_t flags);
 /* Append one DSP0283 packet to @out; returns its length */
 size_t dsp0283_packet(uint8_t *out, uint8_t dest, uint8_t flags,
                       const uint8_t *payload, size_t len);
