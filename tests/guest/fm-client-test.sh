@@ -9,6 +9,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
+. "$here/tap.sh"
 
 case "${1:-ehci}" in
 ehci) export MCTP_SWAP_HC=0 ;;
@@ -33,28 +34,13 @@ timeout "$timeout_s" "$QEMU" "${TOPOLOGY_ARGS[@]}" \
 status=$?
 client=$(tr -d '\r' <"$log" | sed -n 's/^CLIENT: //p')
 
-n=0 failed=0
-check() {   # DESCRIPTION PATTERN: a client line matching the ERE
-    n=$((n + 1))
-    if grep -qE "$2" <<<"$client"; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        echo "#   no client line matches: $2"
-        failed=$((failed + 1))
-    fi
-}
-hex() { printf '%#x' "$(( $1 ))"; }
+check() { tap_match "$1" "$client" "$2"; }   # DESCRIPTION ERE
 bytes() { printf '%#x' "$(numfmt --from=iec "$1")"; }
 
 links=$(grep -cE '^link mctpusb[0-9]+ eid [0-9]+ types 07,08 uuid [0-9a-f-]{36}$' <<<"$client")
-n=$((n + 1))
-if [ "$links" = "$USB_NUM_MCTP" ]; then
-    echo "ok $n - $USB_NUM_MCTP links up, endpoints given EIDs, types 07,08 and a UUID"
-else
-    echo "not ok $n - $USB_NUM_MCTP links up with EIDs ($links found)"
-    failed=$((failed + 1))
-fi
+[ "$links" = "$USB_NUM_MCTP" ]
+tap_result "$USB_NUM_MCTP links up, endpoints given EIDs, types 07,08 and a UUID" \
+    $? "$links found"
 check "switch identifies over CCI with its serial number" \
     "^identify eid [0-9]+ type switch sn $(hex "$CXL_USP_SN") "
 check "switch reports $((CXL_NUM_DSPS + 1)) physical ports and vPPBs" \
@@ -74,16 +60,6 @@ check "response message limit raised to 1 KiB" "^response-limit eid [0-9]+ 1024 
 check "1 KiB Get Log of the CEL arrives intact (many packets)" \
     "^cel eid [0-9]+ bytes 1024 entries [1-9][0-9]* sum 0x[0-9a-f]+ intact$"
 check "no client step failed" "^ok$"
-n=$((n + 1))
-if [ "$status" = 0 ] && tr -d '\r' <"$log" | grep -q '^GUEST: client exit=0$'; then
-    echo "ok $n - client exited 0 and the guest powered off"
-else
-    echo "not ok $n - client exited 0 and the guest powered off (QEMU status $status)"
-    failed=$((failed + 1))
-fi
-echo "1..$n"
-if [ "$failed" -gt 0 ]; then
-    echo "# $failed failed; client output (log: $log):"
-    sed 's/^/#   /' <<<"$client"
-    exit 1
-fi
+[ "$status" = 0 ] && tr -d '\r' <"$log" | grep -q '^GUEST: client exit=0$'
+tap_result "client exited 0 and the guest powered off" $? "QEMU status $status"
+tap_end client "$client" "$log"

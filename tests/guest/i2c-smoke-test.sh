@@ -11,6 +11,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
+. "$here/tap.sh"
 
 export CXL_MCTP_I2C=1
 . "$REPO/scripts/topology.sh"
@@ -32,52 +33,31 @@ out=$(tr -d '\r' <"$log")
 guest=$(sed -n 's/^GUEST: //p' <<<"$out")
 client=$(sed -n 's/^CLIENT: //p' <<<"$out")
 
-n=0 failed=0
-check() {   # DESCRIPTION TEXT PATTERN: a line of TEXT matching the ERE
-    n=$((n + 1))
-    if grep -qE "$3" <<<"$2"; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        echo "#   no line matches: $3"
-        failed=$((failed + 1))
-    fi
-}
-hex() { printf '%#x' "$(( $1 ))"; }
 addr() { printf '0x%02x' "$(( $1 ))"; }
 
-check "i2c-designware-pci drives the controller (8086:9c61)" "$guest" \
+tap_match "i2c-designware-pci drives the controller (8086:9c61)" "$guest" \
     "^pci [0-9a-f:.]+ class=0x0c80[0-9a-f]* vendor=0x8086 device=0x9c61 driver=i2c-designware-pci$"
-check "mctp-i2c made an MCTP link on its adapter" "$guest" \
+tap_match "mctp-i2c made an MCTP link on its adapter" "$guest" \
     '^i2c i2c-[0-9]+ name="Synopsys DesignWare I2C adapter" mctp=mctpi2c[0-9]+$'
-check "the mctpi2cN link is an MCTP netdev (type 290)" "$guest" \
+tap_match "the mctpi2cN link is an MCTP netdev (type 290)" "$guest" \
     '^net mctpi2c[0-9]+ type=290 '
 for a in $I2C_MCTP_USP_ADDR $I2C_MCTP_PMEM_ADDR; do
     a=$(addr "$a")
-    check "Get Endpoint ID at I2C address $a: no EID yet" "$client" \
+    tap_match "Get Endpoint ID at I2C address $a: no EID yet" "$client" \
         "^setup mctpi2c[0-9]+:$a get-eid eid 0 endpoint simple "
-    check "Set Endpoint ID at $a accepted" "$client" \
+    tap_match "Set Endpoint ID at $a accepted" "$client" \
         "^setup mctpi2c[0-9]+:$a set-eid ([0-9]+) accepted eid \\1 "
-    check "endpoint at $a lists CXL FM-API and CCI, has a UUID" "$client" \
+    tap_match "endpoint at $a lists CXL FM-API and CCI, has a UUID" "$client" \
         "^link mctpi2c[0-9]+:$a eid [0-9]+ types 07,08 uuid [0-9a-f-]{36}$"
 done
-check "the switch identifies over I2C with its serial number" "$client" \
+tap_match "the switch identifies over I2C with its serial number" "$client" \
     "^identify eid [0-9]+ type switch sn $(hex "$CXL_USP_SN") "
-check "the persistent-memory device identifies over I2C" "$client" \
+tap_match "the persistent-memory device identifies over I2C" "$client" \
     "^identify eid [0-9]+ type type3 sn $(hex "$CXL_PMEM_SN") "
-check "a 1 KiB Get Log of the CEL arrives intact over I2C (17 packets)" \
+tap_match "a 1 KiB Get Log of the CEL arrives intact over I2C (17 packets)" \
     "$client" "^cel eid 2[2-9] bytes 1024 entries [1-9][0-9]* sum 0x[0-9a-f]+ intact$"
-check "no client step failed" "$client" "^ok$"
-n=$((n + 1))
-if [ "$status" = 0 ] && grep -q '^GUEST: client exit=0$' <<<"$out"; then
-    echo "ok $n - client exited 0 and the guest powered off"
-else
-    echo "not ok $n - client exited 0 and the guest powered off (QEMU status $status)"
-    failed=$((failed + 1))
-fi
-echo "1..$n"
-if [ "$failed" -gt 0 ]; then
-    echo "# $failed failed; guest output (log: $log):"
-    sed 's/^/#   /' <<<"$guest$client"
-    exit 1
-fi
+tap_match "no client step failed" "$client" "^ok$"
+[ "$status" = 0 ] && grep -q '^GUEST: client exit=0$' <<<"$out"
+tap_result "client exited 0 and the guest powered off" $? "QEMU status $status"
+tap_end guest "$guest
+$client" "$log"
