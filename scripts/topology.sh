@@ -17,9 +17,10 @@
 #                   `-- 00.1 cxl-switch-mailbox-cci "swcci0" (target us0)
 #   pcie.0 -- usb-ehci "ehci"  -- usb-cxl-mctp "mctp-usp" (target us0)
 #   pcie.0 -- qemu-xhci "xhci" -- usb-cxl-mctp "mctp-dcd" (target cxl-dcd0)
-# and with CXL_MCTP_I2C=1 (the I2C guest test):
 #   pcie.0 -- designware-i2c-pci "i2c0" -- i2c_mctp_cxl at 0x04 (target us0)
-#                                       `- i2c_mctp_cxl at 0x05 (target cxl-pmem0)
+#                                       `- i2c_mctp_cxl at 0x05 (target cxl-pmem0,
+#                                          254-byte packets)
+# (CXL_MCTP_I2C=0 leaves out the I2C controller and its endpoints).
 
 export CXL_GUEST_MEM=${CXL_GUEST_MEM:-1G}       # guest RAM (-m)
 export CXL_FMW_SIZE=${CXL_FMW_SIZE:-4G}         # CXL fixed memory window 0
@@ -60,11 +61,16 @@ export MCTP_USP_HC MCTP_DCD_HC
 export USB_NUM_MCTP=2
 # MCTP over SMBus/I2C: a DesignWare I2C controller (Linux's
 # i2c-designware-pci binds it) with an endpoint on the switch and one on
-# the persistent-memory device; off unless CXL_MCTP_I2C=1.
-export CXL_MCTP_I2C=${CXL_MCTP_I2C:-0}
+# the persistent-memory device.  The switch's endpoint sends the baseline
+# 68-byte packets (64 bytes of payload), the type 3 device's the largest an
+# SMBus block write carries (254 bytes, Linux mctp-i2c's default MTU).
+export CXL_MCTP_I2C=${CXL_MCTP_I2C:-1}
 export I2C_CTRL_ID=i2c0
 export I2C_MCTP_USP_ADDR=0x04
+export I2C_MCTP_USP_MTU=68
 export I2C_MCTP_PMEM_ADDR=0x05
+export I2C_MCTP_PMEM_MTU=254
+export I2C_NUM_MCTP=2
 export I2C_MCTP_ADDRS=$I2C_MCTP_USP_ADDR,$I2C_MCTP_PMEM_ADDR
 
 default_topology_args() {
@@ -93,8 +99,8 @@ default_topology_args() {
     if [ "$CXL_MCTP_I2C" = 1 ]; then
         TOPOLOGY_ARGS+=(
             -device "designware-i2c-pci,bus=pcie.0,id=$I2C_CTRL_ID"
-            -device "i2c_mctp_cxl,bus=$I2C_CTRL_ID,address=$I2C_MCTP_USP_ADDR,target=$CXL_USP_ID,id=mctp-i2c-usp"
-            -device "i2c_mctp_cxl,bus=$I2C_CTRL_ID,address=$I2C_MCTP_PMEM_ADDR,target=$CXL_PMEM_ID,id=mctp-i2c-pmem"
+            -device "i2c_mctp_cxl,bus=$I2C_CTRL_ID,address=$I2C_MCTP_USP_ADDR,mtu=$I2C_MCTP_USP_MTU,target=$CXL_USP_ID,id=mctp-i2c-usp"
+            -device "i2c_mctp_cxl,bus=$I2C_CTRL_ID,address=$I2C_MCTP_PMEM_ADDR,mtu=$I2C_MCTP_PMEM_MTU,target=$CXL_PMEM_ID,id=mctp-i2c-pmem"
         )
     fi
 }

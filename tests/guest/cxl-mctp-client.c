@@ -12,13 +12,21 @@
  *       I2C at the endpoint's address (extended addressing) and a
  *       neighbour entry for it, a route to the new EID, Get Message Type
  *       Support and Get Endpoint UUID
- *   cxl-mctp-client demo [--local-eid N] [--net N]
+ *   cxl-mctp-client demo [--local-eid N] [--net N] [--i2c-addrs A,B,...]
  *       setup, then per endpoint CXL Identify and the switch (FM-API 51h,
  *       tunnel 53h) or type 3 (54h, 56h) commands, and on each Set
- *       Response Message Limit and a 1 KiB Get Log of the Command Effects Log
- *   cxl-mctp-client bench [N]
+ *       Response Message Limit and a 1 KiB Get Log of the Command Effects
+ *       Log (with the number of MCTP packets it took); each of these lines
+ *       starts with the transport, "usb " or "i2c "
+ *   cxl-mctp-client bench [N] [...]
  *       setup, then N round trips per endpoint (and through the in-band
  *       mailbox of each type 3 device)
+ *   --concurrent N (with setup, demo or bench)
+ *       at the end, for every type 3 device with an MCTP endpoint: at least
+ *       N commands through its primary mailbox (CXL_MEM_SEND_COMMAND on
+ *       /dev/cxl/memN, found by serial number) and at least N over MCTP,
+ *       both at once until both have done N; every response is checked
+ *       against the first of its kind
  *
  * and on an endpoint already set up (EID, after "setup"):
  *   identify EID            Identify (0001h)
@@ -52,6 +60,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -135,6 +145,7 @@ static const uint8_t cel_uuid[16] = {
 
 struct link {
     char name[IFNAMSIZ];        /* mctpusbN, or mctpi2cN:0xNN */
+    char dev[IFNAMSIZ];         /* the netdev: mctpusbN, mctpi2cN */
     int ifindex;
     bool i2c;                   /* haddr is the endpoint's I2C address */
     uint8_t haddr;
@@ -149,6 +160,8 @@ struct cxl_ep {
     uint8_t eid;
     int fd;
     uint8_t tag;                /* CXL message tag, per endpoint */
+    const char *dev;            /* its link's netdev, if known */
+    uint64_t sn;                /* serial number, after cxl_identify() */
 };
 
 static int failures;
@@ -158,12 +171,14 @@ static uint32_t mctp_net = MCTP_NET_ANY;
 static uint8_t i2c_addrs[MAX_MCTP_LINKS];
 static unsigned n_i2c_addrs;
 static uint8_t local_eid = LOCAL_EID;
+/* The transport of the endpoint being described: "usb ", "i2c " or "" */
+static const char *via = "";
 
 static void say(const char *fmt, ...)
 {
     va_list ap;
 
-    printf("CLIENT: ");
+    printf("CLIENT: %s", via);
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
@@ -475,6 +490,7 @@ static unsigned find_links(struct link *links)
             memset(&links[n], 0, sizeof(links[n]));
             links[n].ifindex = ifindex;
             links[n].i2c = i2c;
+            strcpy(links[n].dev, de->d_name);
             if (i2c) {
                 links[n].haddr = i2c_addrs[a];
                 snprintf(links[n].name, sizeof(links[n].name), "%s:0x%02x",
@@ -856,6 +872,8 @@ static int cxl_open(struct cxl_ep *ep, uint8_t eid)
 {
     ep->eid = eid;
     ep->tag = 0;
+    ep->dev = NULL;
+    ep->sn = 0;
     ep->fd = mctp_socket(false);
     return ep->fd < 0 ? -1 : 0;
 }
@@ -1043,6 +1061,7 @@ static int cxl_identify(struct cxl_ep *ep)
         return -1;
     }
     type = out[17];
+    ep->sn = get_le64(out + 8);
     say("identify eid %u type %s sn 0x%llx max-msg %u vendor 0x%04x "
         "device 0x%04x", ep->eid,
         type == COMPONENT_SWITCH ? "switch" :
@@ -1277,6 +1296,31 @@ static int get_cel(struct cxl_ep *ep, uint32_t offset, uint32_t len,
 }
 
 /*
+ * MCTP packets received so far on netdev @dev (NULL: unknown), or -1: the
+ * number of packets a message took, if nothing else arrives meanwhile
+ */
+static long long link_rx_packets(const char *dev)
+{
+    char path[96];
+    long long n = -1;
+    FILE *f;
+
+    if (!dev) {
+        return -1;
+    }
+    snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/rx_packets",
+             dev);
+    f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%lld", &n) != 1) {
+            n = -1;
+        }
+        fclose(f);
+    }
+    return n;
+}
+
+/*
  * Read @len bytes (0: as many as the response message limit allows, at
  * most CEL_LOG_BYTES) of the Command Effects Log at @offset in one Get Log:
  * with a 1 KiB limit, a response of many MCTP packets.  Print the number of
@@ -1288,6 +1332,8 @@ static int cel_read(struct cxl_ep *ep, uint32_t len, uint32_t offset)
     static uint8_t out[CXL_MAX_PAYLOAD];
     unsigned entries = 0, i;
     uint32_t sum = 0;
+    long long rx0, rx1;
+    char packets[32] = "";
 
     if (!len) {
         int limit = get_rsp_limit(ep);
@@ -1301,8 +1347,13 @@ static int cel_read(struct cxl_ep *ep, uint32_t len, uint32_t offset)
         return fail("eid %u: CEL length %u, more than %u", ep->eid, len,
                     CXL_MAX_PAYLOAD);
     }
+    rx0 = link_rx_packets(ep->dev);
     if (get_cel(ep, offset, len, out)) {
         return -1;
+    }
+    rx1 = link_rx_packets(ep->dev);
+    if (rx0 >= 0 && rx1 >= rx0) {
+        snprintf(packets, sizeof(packets), " packets %lld", rx1 - rx0);
     }
     /* CEL entries: opcode LE16, command effect LE16; unused ones are 0 */
     for (i = 0; i + 4 <= len; i += 4) {
@@ -1331,8 +1382,8 @@ static int cel_read(struct cxl_ep *ep, uint32_t len, uint32_t offset)
                         offset + i + plen - 1, len, plen);
         }
     }
-    say("cel eid %u bytes %u entries %u sum 0x%08x intact", ep->eid, len,
-        entries, sum);
+    say("cel eid %u bytes %u entries %u sum 0x%08x intact%s", ep->eid, len,
+        entries, sum, packets);
     return 0;
 }
 
@@ -1380,6 +1431,8 @@ static void demo(struct link *links, unsigned n)
         if (cxl_open(&ep, links[i].eid)) {
             continue;
         }
+        ep.dev = links[i].dev;
+        via = links[i].i2c ? "i2c " : "usb ";
         type = cxl_identify(&ep);
         if (type == COMPONENT_SWITCH) {
             switch_commands(&ep, true);
@@ -1401,6 +1454,7 @@ static void demo(struct link *links, unsigned n)
             cel_read(&ep, CEL_LOG_BYTES, 0);
         }
         cxl_close(&ep);
+        via = "";
         done++;
     }
     if (!done) {
@@ -1515,6 +1569,7 @@ static void bench(struct link *links, unsigned n_links, unsigned n)
         if (!links[i].eid || cxl_open(&ep, links[i].eid)) {
             continue;
         }
+        via = links[i].i2c ? "i2c " : "usb ";
         type = cxl_identify(&ep);
         if (type >= 0) {
             const char *what = type == COMPONENT_SWITCH ? "switch" : "type3";
@@ -1523,17 +1578,241 @@ static void bench(struct link *links, unsigned n_links, unsigned n)
             bench_mctp(&ep, what, OP_GET_SUPPORTED_LOGS, n);
         }
         cxl_close(&ep);
+        via = "";
     }
     bench_mailbox(n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* In band and out of band at once                                           */
+
+#define CONC_MAX_S      120     /* give up after this long */
+
+/* One side of a concurrent run: what it did, and why it stopped early */
+struct conc_side {
+    unsigned min;               /* commands to run at least */
+    unsigned count;             /* commands run, every response checked */
+    bool counted;               /* has run min (conc_done counts it) */
+    char error[192];            /* the first failure, "" if none */
+};
+
+static atomic_int conc_done;    /* sides that ran their minimum or failed */
+static double conc_t0;
+
+/* After each command: whether the side goes on */
+static bool conc_go_on(struct conc_side *s)
+{
+    if (!s->counted && (s->count >= s->min || s->error[0])) {
+        s->counted = true;
+        atomic_fetch_add(&conc_done, 1);
+    }
+    if (s->error[0]) {
+        return false;
+    }
+    if (now_s() - conc_t0 > CONC_MAX_S) {
+        snprintf(s->error, sizeof(s->error), "still running after %d s",
+                 CONC_MAX_S);
+        return false;
+    }
+    return atomic_load(&conc_done) < 2;
+}
+
+/*
+ * Whether response @i (of @out_len bytes in @out) of a command that has
+ * @k-th reference @ref/@ref_len is that reference; the first becomes it
+ */
+static bool conc_same(uint8_t (*ref)[CXL_MAX_PAYLOAD], size_t *ref_len,
+                      unsigned i, unsigned k, const uint8_t *out,
+                      size_t out_len)
+{
+    if (!ref_len[k] && i == k) {
+        memcpy(ref[k], out, out_len);
+        ref_len[k] = out_len;
+        return true;
+    }
+    return out_len == ref_len[k] && !memcmp(out, ref[k], out_len);
+}
+
+struct conc_inband {
+    struct conc_side side;
+    int fd;                     /* /dev/cxl/memN */
+};
+
+/* The in-band side: Identify Memory Device and Get Supported Logs */
+static void *conc_inband(void *opaque)
+{
+    static const struct {
+        uint32_t id;
+        const char *name;
+    } cmds[] = {
+        { CXL_MEM_COMMAND_ID_IDENTIFY, "Identify Memory Device" },
+        { CXL_MEM_COMMAND_ID_GET_SUPPORTED_LOGS, "Get Supported Logs" },
+    };
+    static uint8_t ref[2][CXL_MAX_PAYLOAD], out[CXL_MAX_PAYLOAD];
+    struct conc_inband *ib = opaque;
+    struct conc_side *s = &ib->side;
+    size_t ref_len[2] = { 0, 0 };
+    unsigned i, k;
+
+    for (i = 0; ; i++) {
+        struct cxl_send_command cmd;
+
+        k = i % 2;
+        memset(&cmd, 0, sizeof(cmd));
+        cmd.id = cmds[k].id;
+        cmd.out.size = sizeof(out);
+        cmd.out.payload = (uintptr_t)out;
+        if (ioctl(ib->fd, CXL_MEM_SEND_COMMAND, &cmd) < 0 || cmd.retval) {
+            snprintf(s->error, sizeof(s->error), "in band, command %u (%s): "
+                     "%s, return code 0x%x", i, cmds[k].name,
+                     strerror(errno), cmd.retval);
+        } else if (!conc_same(ref, ref_len, i, k, out, cmd.out.size)) {
+            snprintf(s->error, sizeof(s->error), "in band, command %u (%s): "
+                     "%u-byte response differs from the first", i,
+                     cmds[k].name, cmd.out.size);
+        } else {
+            s->count++;
+        }
+        if (!conc_go_on(s)) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* The out-of-band side: Identify, Get Supported Logs, Get LD Info */
+static void conc_oob(struct cxl_ep *ep, struct conc_side *s)
+{
+    static const uint16_t ops[] = {
+        OP_IDENTIFY, OP_GET_SUPPORTED_LOGS, OP_GET_LD_INFO,
+    };
+    static uint8_t ref[3][CXL_MAX_PAYLOAD], out[CXL_MAX_PAYLOAD];
+    size_t ref_len[3] = { 0, 0, 0 }, len;
+    unsigned i, k;
+
+    for (i = 0; ; i++) {
+        k = i % 3;
+        if (cxl_cmd(ep, ops[k], NULL, 0, out, sizeof(out), 1, &len)) {
+            snprintf(s->error, sizeof(s->error), "out of band, command %u "
+                     "(%04xh) failed", i, ops[k]);
+        } else if (!conc_same(ref, ref_len, i, k, out, len)) {
+            snprintf(s->error, sizeof(s->error), "out of band, command %u "
+                     "(%04xh): %zu-byte response differs from the first", i,
+                     ops[k], len);
+        } else {
+            s->count++;
+        }
+        if (!conc_go_on(s)) {
+            break;
+        }
+    }
+}
+
+/* /dev/cxl/memN of the memory device with serial number @sn, or -1 */
+static int memdev_by_serial(uint64_t sn, char *path, size_t size)
+{
+    const char *dir = "/sys/bus/cxl/devices";
+    struct dirent *de;
+    DIR *d = opendir(dir);
+    int found = -1;
+
+    if (!d) {
+        return -1;
+    }
+    while (found < 0 && (de = readdir(d))) {
+        char attr[300], buf[32];
+        FILE *f;
+
+        if (strncmp(de->d_name, "mem", 3)) {
+            continue;
+        }
+        snprintf(attr, sizeof(attr), "%s/%s/serial", dir, de->d_name);
+        f = fopen(attr, "r");
+        if (!f) {
+            continue;
+        }
+        if (fgets(buf, sizeof(buf), f) && strtoull(buf, NULL, 0) == sn) {
+            snprintf(path, size, "/dev/cxl/%s", de->d_name);
+            found = 0;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+/*
+ * For every type 3 device with an MCTP endpoint: at least @n commands in
+ * band and at least @n out of band, at the same time
+ */
+static void concurrent(struct link *links, unsigned n_links, unsigned n)
+{
+    unsigned i, done = 0;
+
+    for (i = 0; i < n_links; i++) {
+        struct conc_inband ib = { .side.min = n };
+        struct conc_side oob = { .min = n };
+        struct cxl_ep ep;
+        char path[300];
+        pthread_t thread;
+        double t;
+        int rc;
+
+        if (!links[i].eid || cxl_open(&ep, links[i].eid)) {
+            continue;
+        }
+        via = links[i].i2c ? "i2c " : "usb ";
+        if (cxl_identify(&ep) != COMPONENT_TYPE3) {
+            goto next;
+        }
+        if (memdev_by_serial(ep.sn, path, sizeof(path))) {
+            fail("eid %u: no CXL memory device with serial 0x%llx", ep.eid,
+                 (unsigned long long)ep.sn);
+            goto next;
+        }
+        ib.fd = open(path, O_RDWR);
+        if (ib.fd < 0) {
+            fail("%s: %s", path, strerror(errno));
+            goto next;
+        }
+        atomic_store(&conc_done, 0);
+        conc_t0 = now_s();
+        rc = pthread_create(&thread, NULL, conc_inband, &ib);
+        if (rc) {
+            fail("pthread_create: %s", strerror(rc));
+            close(ib.fd);
+            goto next;
+        }
+        conc_oob(&ep, &oob);
+        pthread_join(thread, NULL);
+        t = now_s() - conc_t0;
+        close(ib.fd);
+        if (ib.side.error[0] || oob.error[0]) {
+            fail("concurrent eid %u %s: %s%s%s", ep.eid, path,
+                 ib.side.error, ib.side.error[0] && oob.error[0] ? "; " : "",
+                 oob.error);
+            goto next;
+        }
+        say("concurrent eid %u %s sn 0x%llx in-band %u out-of-band %u "
+            "in %.2f s: every response checked", ep.eid, path,
+            (unsigned long long)ep.sn, ib.side.count, oob.count, t);
+        done++;
+next:
+        cxl_close(&ep);
+        via = "";
+    }
+    if (!done) {
+        fail("concurrent: no type 3 device with an MCTP endpoint");
+    }
 }
 
 static int usage(const char *prog)
 {
     fprintf(stderr,
             "usage: %s setup|demo [--local-eid N] [--net N] "
-            "[--i2c-addrs A,B,...]\n"
+            "[--i2c-addrs A,B,...] [--concurrent N]\n"
             "       %s bench [ROUND-TRIPS] [--local-eid N] [--net N] "
-            "[--i2c-addrs A,B,...]\n"
+            "[--i2c-addrs A,B,...] [--concurrent N]\n"
             "       %s identify|switch|ld-info|dcd-info EID [--net N]\n"
             "       %s tunnel EID PORT [--net N]\n"
             "       %s set-limit EID LOG2-BYTES [--net N]\n"
@@ -1624,7 +1903,7 @@ int main(int argc, char **argv)
         { "cel", 1, 3, false, { 254, CXL_MAX_PAYLOAD, 0xffffffff } },
     };
     static struct link links[MAX_MCTP_LINKS];
-    unsigned long args[3], v;
+    unsigned long args[3], v, conc = 0;
     unsigned n, c;
     int nargs = 0, i;
 
@@ -1647,6 +1926,9 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(argv[i], "--i2c-addrs") && cmds[c].setup &&
                    i + 1 < argc && parse_i2c_addrs(argv[i + 1])) {
+            i++;
+        } else if (!strcmp(argv[i], "--concurrent") && cmds[c].setup &&
+                   i + 1 < argc && parse_num(argv[i + 1], 1, 1000000, &conc)) {
             i++;
         } else if (!strcmp(argv[i], "--local-eid") && cmds[c].setup &&
                    i + 1 < argc && parse_num(argv[i + 1], 8, 254, &v)) {
@@ -1673,6 +1955,9 @@ int main(int argc, char **argv)
             demo(links, n);
         } else if (n && !strcmp(argv[1], "bench")) {
             bench(links, n, nargs ? args[0] : 1000);
+        }
+        if (n && conc) {
+            concurrent(links, n, conc);
         }
     }
     if (failures) {

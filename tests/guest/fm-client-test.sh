@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # fm-client-test.sh [ehci|xhci]: boot the guest on the default topology in
-# demo mode and check what its fabric manager client (cxl-mctp-client, over
-# the Linux mctp-usb driver) reads of the fabric against the command line
-# (scripts/topology.sh).  "ehci" (default) puts the switch's endpoint behind
+# demo mode and check what its fabric manager client (cxl-mctp-client) reads
+# of the fabric, over the Linux mctp-usb driver and over mctp-i2c, against
+# the command line (scripts/topology.sh); then that each type 3 device with
+# an MCTP endpoint answers a few thousand commands in band (its primary
+# mailbox, /dev/cxl/memN) and out of band (MCTP) at the same time, every
+# response checked.  "ehci" (default) puts the switch's USB endpoint behind
 # EHCI and the DCD's behind xHCI; "xhci" swaps them.  TAP output.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,50 +19,123 @@ ehci) export MCTP_SWAP_HC=0 ;;
 xhci) export MCTP_SWAP_HC=1 ;;
 *) echo "Bail out! unknown variant '$1'"; exit 1 ;;
 esac
+export CXL_MCTP_I2C=1
 . "$REPO/scripts/topology.sh"
 
 timeout_s=${BOOT_TIMEOUT:-240}
+concurrent=${CONCURRENT_COMMANDS:-3000}
 log=$GUEST/fm-client-${1:-ehci}.log
 for f in "$QEMU" "$GUEST/bzImage" "$GUEST/initramfs.cpio"; do
     [ -e "$f" ] || { echo "Bail out! $f missing (run make)"; exit 1; }
 done
 
 default_topology_args
-echo "# switch endpoint on $MCTP_USP_HC, DCD endpoint on $MCTP_DCD_HC"
+echo "# switch's USB endpoint on $MCTP_USP_HC, DCD's on $MCTP_DCD_HC;" \
+     "I2C endpoints at $I2C_MCTP_ADDRS"
 timeout "$timeout_s" "$QEMU" "${TOPOLOGY_ARGS[@]}" \
     -nodefaults -nographic -serial mon:stdio -no-reboot \
     -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
-    -append "console=ttyS0 panic=-1 cxlmctp.mode=demo cxlmctp.usbdevs=$USB_NUM_MCTP" \
+    -append "console=ttyS0 panic=-1 cxlmctp.mode=demo cxlmctp.usbdevs=$USB_NUM_MCTP cxlmctp.i2caddrs=$I2C_MCTP_ADDRS cxlmctp.concurrent=$concurrent" \
     </dev/null >"$log" 2>&1
 status=$?
-client=$(tr -d '\r' <"$log" | sed -n 's/^CLIENT: //p')
+out=$(tr -d '\r' <"$log")
+guest=$(sed -n 's/^GUEST: //p' <<<"$out")
+client=$(sed -n 's/^CLIENT: //p' <<<"$out")
 
 check() { tap_match "$1" "$client" "$2"; }   # DESCRIPTION ERE
 bytes() { printf '%#x' "$(numfmt --from=iec "$1")"; }
+addr() { printf '0x%02x' "$(( $1 ))"; }
+# MCTP packets of a 1 KiB CEL read: message type, CCI header and 1024 bytes
+# in packets of MTU - 4 bytes of payload
+packets() { echo $(( (1 + 12 + 1024 + $1 - 5) / ($1 - 4) )); }
 
+# --- The fabric over USB (mctp-usb) ----------------------------------------
 links=$(grep -cE '^link mctpusb[0-9]+ eid [0-9]+ types 07,08 uuid [0-9a-f-]{36}$' <<<"$client")
 [ "$links" = "$USB_NUM_MCTP" ]
-tap_result "$USB_NUM_MCTP links up, endpoints given EIDs, types 07,08 and a UUID" \
+tap_result "$USB_NUM_MCTP USB links up, endpoints given EIDs, types 07,08 and a UUID" \
     $? "$links found"
-check "switch identifies over CCI with its serial number" \
-    "^identify eid [0-9]+ type switch sn $(hex "$CXL_USP_SN") "
-check "switch reports $((CXL_NUM_DSPS + 1)) physical ports and vPPBs" \
-    "^switch eid [0-9]+ ports $((CXL_NUM_DSPS + 1)) vcss 1 vppbs $((CXL_NUM_DSPS + 1))/$((CXL_NUM_DSPS + 1)) "
-for p in $(seq 0 $((CXL_NUM_DSPS - 1))); do
-    check "physical port $p is a downstream port" "^port $p state dsp "
+# the fabric as the switch's CCI describes it, over TRANSPORT
+switch_checks() { # TRANSPORT
+    local t=$1 p
+    check "$t: switch identifies over CCI with its serial number" \
+        "^$t identify eid [0-9]+ type switch sn $(hex "$CXL_USP_SN") "
+    check "$t: switch reports $((CXL_NUM_DSPS + 1)) physical ports and vPPBs" \
+        "^$t switch eid [0-9]+ ports $((CXL_NUM_DSPS + 1)) vcss 1 vppbs $((CXL_NUM_DSPS + 1))/$((CXL_NUM_DSPS + 1)) "
+    for p in $(seq 0 $((CXL_NUM_DSPS - 1))); do
+        check "$t: physical port $p is a downstream port" "^$t port $p state dsp "
+    done
+    check "$t: physical port $CXL_USP_PORT is the upstream port" \
+        "^$t port $CXL_USP_PORT state usp "
+    check "$t: tunnel to port 0 reaches $CXL_PMEM_ID" \
+        "^$t tunnel port 0 sn $(hex "$CXL_PMEM_SN") type 3 "
+    check "$t: tunnel to port 1 reaches $CXL_DCD_ID" \
+        "^$t tunnel port 1 sn $(hex "$CXL_DCD_SN") type 3 "
+}
+switch_checks usb
+check "usb: DCD endpoint identifies as type 3 with its serial number" \
+    "^usb identify eid [0-9]+ type type3 sn $(hex "$CXL_DCD_SN") "
+check "usb: Get LD Info of the DCD: $CXL_DCD_SIZE, one LD" \
+    "^usb ld-info eid [0-9]+ size $(bytes "$CXL_DCD_SIZE") lds 1$"
+check "usb: Get DCD Info: $CXL_DCD_REGIONS regions, $CXL_DCD_SIZE" \
+    "^usb dcd-info eid [0-9]+ hosts 1 regions $CXL_DCD_REGIONS capacity $(bytes "$CXL_DCD_SIZE")$"
+n_limit=$(grep -cE '^usb response-limit eid [0-9]+ 1024 bytes$' <<<"$client")
+[ "$n_limit" = "$USB_NUM_MCTP" ]
+tap_result "usb: response message limit raised to 1 KiB on both endpoints" $? \
+    "$n_limit of $USB_NUM_MCTP"
+n_cel=$(grep -cE "^usb cel eid [0-9]+ bytes 1024 entries [1-9][0-9]* sum 0x[0-9a-f]+ intact packets $(packets 68)$" <<<"$client")
+[ "$n_cel" = "$USB_NUM_MCTP" ]
+tap_result "usb: a 1 KiB Get Log of the CEL arrives intact in $(packets 68) packets from both endpoints" \
+    $? "$n_cel of $USB_NUM_MCTP"
+
+# --- The fabric over SMBus/I2C (i2c-designware-pci, mctp-i2c) ----------------
+tap_match "i2c-designware-pci drives the I2C controller (8086:9c61)" "$guest" \
+    "^pci [0-9a-f:.]+ class=0x0c80[0-9a-f]* vendor=0x8086 device=0x9c61 driver=i2c-designware-pci$"
+tap_match "mctp-i2c made an MCTP link (type 290) on its adapter" "$guest" \
+    '^i2c i2c-[0-9]+ name="Synopsys DesignWare I2C adapter" mctp=mctpi2c[0-9]+$'
+for a in $I2C_MCTP_USP_ADDR $I2C_MCTP_PMEM_ADDR; do
+    a=$(addr "$a")
+    check "i2c: Get Endpoint ID at I2C address $a: no EID yet, simple endpoint" \
+        "^setup mctpi2c[0-9]+:$a get-eid eid 0 endpoint simple "
+    check "i2c: Set Endpoint ID at $a accepted" \
+        "^setup mctpi2c[0-9]+:$a set-eid ([0-9]+) accepted eid \\1 "
+    check "i2c: endpoint at $a lists CXL FM-API and CCI, has a UUID" \
+        "^link mctpi2c[0-9]+:$a eid [0-9]+ types 07,08 uuid [0-9a-f-]{36}$"
 done
-check "physical port $CXL_USP_PORT is the upstream port" "^port $CXL_USP_PORT state usp "
-check "tunnel to port 0 reaches $CXL_PMEM_ID" "^tunnel port 0 sn $(hex "$CXL_PMEM_SN") type 3 "
-check "tunnel to port 1 reaches $CXL_DCD_ID" "^tunnel port 1 sn $(hex "$CXL_DCD_SN") type 3 "
-check "DCD endpoint identifies as type 3 with its serial number" \
-    "^identify eid [0-9]+ type type3 sn $(hex "$CXL_DCD_SN") "
-check "Get LD Info: $CXL_DCD_SIZE, one LD" "^ld-info eid [0-9]+ size $(bytes "$CXL_DCD_SIZE") lds 1$"
-check "Get DCD Info: $CXL_DCD_REGIONS regions, $CXL_DCD_SIZE" \
-    "^dcd-info eid [0-9]+ hosts 1 regions $CXL_DCD_REGIONS capacity $(bytes "$CXL_DCD_SIZE")$"
-check "response message limit raised to 1 KiB" "^response-limit eid [0-9]+ 1024 bytes$"
-check "1 KiB Get Log of the CEL arrives intact (many packets)" \
-    "^cel eid [0-9]+ bytes 1024 entries [1-9][0-9]* sum 0x[0-9a-f]+ intact$"
+switch_checks i2c
+check "i2c: the persistent-memory device identifies with its serial number" \
+    "^i2c identify eid [0-9]+ type type3 sn $(hex "$CXL_PMEM_SN") "
+check "i2c: Get LD Info of the persistent-memory device: $CXL_PMEM_SIZE, one LD" \
+    "^i2c ld-info eid [0-9]+ size $(bytes "$CXL_PMEM_SIZE") lds 1$"
+check "i2c: no dynamic capacity on the persistent-memory device" \
+    "^i2c dcd-info eid [0-9]+ none$"
+n_limit=$(grep -cE '^i2c response-limit eid [0-9]+ 1024 bytes$' <<<"$client")
+[ "$n_limit" = "$I2C_NUM_MCTP" ]
+tap_result "i2c: response message limit raised to 1 KiB on both endpoints" $? \
+    "$n_limit of $I2C_NUM_MCTP"
+# The switch's endpoint sends 68-byte packets, the type 3 device's 254
+cel_check() { # SERIAL MTU
+    local eid
+    eid=$(sed -nE "s/^i2c identify eid ([0-9]+) type [a-z0-9]+ sn $(hex "$1") .*/\\1/p" <<<"$client")
+    check "i2c: 1 KiB CEL from the endpoint with serial $(hex "$1") intact in $(packets "$2") packets of $2 bytes" \
+        "^i2c cel eid ${eid:-none} bytes 1024 entries [1-9][0-9]* sum 0x[0-9a-f]+ intact packets $(packets "$2")$"
+}
+cel_check "$CXL_USP_SN" "$I2C_MCTP_USP_MTU"
+cel_check "$CXL_PMEM_SN" "$I2C_MCTP_PMEM_MTU"
+
+# --- In band and out of band at once ---------------------------------------
+# DEVICE SERIAL TRANSPORT: at least $concurrent commands each way, all good
+concurrent_check() {
+    local line ib oob
+    line=$(grep -E "^$3 concurrent eid [0-9]+ /dev/cxl/mem[0-9]+ sn $(hex "$2") in-band [0-9]+ out-of-band [0-9]+ in [0-9.]+ s: every response checked$" <<<"$client")
+    read -r ib oob < <(sed -nE 's/.* in-band ([0-9]+) out-of-band ([0-9]+) .*/\1 \2/p' <<<"$line")
+    [ -n "$line" ] && [ "${ib:-0}" -ge "$concurrent" ] && [ "${oob:-0}" -ge "$concurrent" ]
+    tap_result "$1 in band and over $3 at once: $concurrent commands or more each, every response as the first" \
+        $? "${line:-no concurrent line for $(hex "$2") over $3}"
+}
+concurrent_check "$CXL_DCD_ID" "$CXL_DCD_SN" usb
+concurrent_check "$CXL_PMEM_ID" "$CXL_PMEM_SN" i2c
+
 check "no client step failed" "^ok$"
-[ "$status" = 0 ] && tr -d '\r' <"$log" | grep -q '^GUEST: client exit=0$'
+[ "$status" = 0 ] && grep -q '^GUEST: client exit=0$' <<<"$out"
 tap_result "client exited 0 and the guest powered off" $? "QEMU status $status"
 tap_end client "$client" "$log"
