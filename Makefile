@@ -2,10 +2,11 @@
 #
 # Entry point.  `make run` boots the demo, `make check` runs every test.
 # QEMU_SRC=/path/to/qemu applies the series to your own QEMU tree instead of
-# Debian's qemu 10.2.2 source package.
+# Debian's qemu 10.2.2 source package.  GUEST_EXTRA=DIR (make run) adds the
+# files of DIR to the guest and runs DIR/guest-extra.sh in it (README.md).
 
 SHELL := /bin/bash
-export QEMU_SRC
+export QEMU_SRC GUEST_EXTRA
 
 .PHONY: all deps qemu firmware guest run check bench series clean distclean help
 
@@ -14,9 +15,11 @@ all: qemu firmware guest
 help:
 	@echo "make            build QEMU with the series applied, its firmware and the guest"
 	@echo "make run        boot the guest on the default CXL topology and run the FM demo"
-	@echo "                (ARGS=shell: stay in a shell, ARGS=report: no demo)"
+	@echo "                (ARGS=shell: stay in a shell, ARGS=report: no demo;"
+	@echo "                GUEST_EXTRA=DIR: add DIR's files, run DIR/guest-extra.sh)"
 	@echo "make check      build if needed, then run all tests"
-	@echo "make bench      usb-cxl-mctp against the switch mailbox CCI (qtest, callgrind, guest)"
+	@echo "make bench      usb-cxl-mctp and i2c_mctp_cxl against the switch mailbox CCI"
+	@echo "                (qtest, callgrind, guest)"
 	@echo "make deps       install the build dependencies from Debian (root)"
 	@echo "make clean      remove build results, keep downloads and the pristine source"
 	@echo "make distclean  remove build/ entirely"

@@ -40,3 +40,18 @@ run_logged() {
         die "'$*' failed; full log: $log"
     fi
 }
+
+# guest_initrd_with DIR OUT: write to OUT the guest's initramfs.cpio followed
+# by a newc archive of what is in DIR (owned by root, at its path under DIR:
+# DIR/bin/x is /bin/x in the guest).  Linux unpacks concatenated archives in
+# order, so a file of DIR replaces the guest's file of the same name.
+# Used by run.sh for GUEST_EXTRA.
+guest_initrd_with() {
+    local dir=$1 out=$2
+    [ -d "$dir" ] || die "$dir is not a directory"
+    {
+        cat "$GUEST/initramfs.cpio" &&
+            (cd "$dir" && find . -mindepth 1 | LC_ALL=C sort |
+                 cpio -o -H newc -R 0:0 --quiet)
+    } >"$out" || die "could not archive $dir into $out"
+}

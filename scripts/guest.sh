@@ -27,6 +27,9 @@ KMAKE_VARS=(CC="ccache gcc" KBUILD_BUILD_USER=cxlmctp KBUILD_BUILD_HOST=guest)
 [ -f "$FRAGMENT" ] || die "$FRAGMENT not found"
 [ -f "$INIT" ] || die "$INIT not found"
 mkdir -p "$DL" "$KDIR" "$GUEST"
+# One build at a time (kbuild and the cpio staging do not lock).
+exec 8>"$KDIR.lock"
+flock 8
 
 # --- 1. Which linux-source-7.N ------------------------------------------------
 # Every apt-cache call costs ~1.5 s here (no pkgcache.bin), so the answer is
