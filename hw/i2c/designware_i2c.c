@@ -46,6 +46,16 @@
  * again.  Interrupts are signalled only while IC_ENABLE is set, as the
  * driver's handlers ignore them otherwise.
  *
+ * A third liberty: while RX_FULL stays pending in target mode, the MSI
+ * is sent again every DW_MSI_RETRIGGER_NS.  Linux (7.2) swaps to
+ * target mode by writing IC_ENABLE before it records the mode, so an
+ * interrupt taken in between goes to its master-mode handler, which
+ * reads nothing and returns: on hardware the edge is lost, and the
+ * target-mode bytes stay in the RX FIFO until the next transfer flushes
+ * them.  Under TCG a remote master's frame lands in that window now and
+ * then (the vCPU and the main loop run at once); the second message
+ * reaches the target-mode handler.
+ *
  * Not modelled: 10-bit addressing (aborted), START byte, SMBus and DMA
  * registers, bus timing (the count registers are stored only).
  */
@@ -58,6 +68,7 @@
 #include "qapi/error.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/timer.h"
 #include "qemu/module.h"
 #include "system/runstate.h"
 #include "trace.h"
@@ -65,6 +76,8 @@
 #define DW_I2C_PCI_DEVICE_ID        0x9c61
 #define DW_I2C_PCI_CLASS            0x0c80  /* serial bus, other */
 #define DW_I2C_MMIO_SIZE            0x1000
+/* How often an MSI is sent again while target-mode bytes wait unread */
+#define DW_MSI_RETRIGGER_NS         (5 * SCALE_MS)
 
 /* Registers */
 #define R_CON                       0x00
@@ -332,10 +345,28 @@ static void dw_i2c_update_irq(DesignWareI2CState *s, bool retrigger)
         if ((pending & ~s->irq_pending) || (retrigger && pending)) {
             msi_notify(pdev, 0);
         }
+        /* Target-mode bytes the guest has not come for: say so again */
+        if ((pending & INTR_RX_FULL) && dw_i2c_target_on(s)) {
+            if (!timer_pending(s->msi_retrigger)) {
+                timer_mod(s->msi_retrigger,
+                          qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+                          DW_MSI_RETRIGGER_NS);
+            }
+        } else {
+            timer_del(s->msi_retrigger);
+        }
     } else {
         pci_set_irq(pdev, pending != 0);
     }
     s->irq_pending = pending;
+}
+
+static void dw_i2c_msi_retrigger(void *opaque)
+{
+    DesignWareI2CState *s = opaque;
+
+    trace_designware_i2c_msi_retrigger(s->irq_pending, s->rx_count);
+    dw_i2c_update_irq(s, true);
 }
 
 /* Master */
@@ -1388,6 +1419,8 @@ static void dw_i2c_pci_realize(PCIDevice *pdev, Error **errp)
                                        &dev->mem_reentrancy_guard);
     s->kick_bh = qemu_bh_new_guarded(dw_i2c_kick_bh, s,
                                      &dev->mem_reentrancy_guard);
+    s->msi_retrigger = timer_new_ns(QEMU_CLOCK_VIRTUAL, dw_i2c_msi_retrigger,
+                                    s);
     s->vm_state = qemu_add_vm_change_state_handler(dw_i2c_vm_state_change,
                                                    s);
 }
@@ -1403,6 +1436,7 @@ static void dw_i2c_pci_exit(PCIDevice *pdev)
     qemu_del_vm_change_state_handler(s->vm_state);
     qemu_bh_delete(s->master_bh);
     qemu_bh_delete(s->kick_bh);
+    timer_free(s->msi_retrigger);
     msi_uninit(pdev);
 }
 

@@ -41,6 +41,8 @@ struct DesignWareI2CState {
     QEMUBH *kick_bh;
     /* Runs kick_bh when the VM runs after an incoming migration */
     VMChangeStateEntry *vm_state;
+    /* Sends the MSI again while target-mode bytes wait unread */
+    QEMUTimer *msi_retrigger;
 
     /* Properties */
     uint32_t tx_fifo_depth;
