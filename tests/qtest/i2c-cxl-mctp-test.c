@@ -624,6 +624,66 @@ static void test_migrate_in_flight(void)
     mctp_test_end(&t);
 }
 
+/*
+ * Benchmarks (-m perf only): CCI commands to the switch's endpoint, for
+ * make bench to set beside usb-cxl-mctp and the switch mailbox CCI
+ * (usb-cxl-mctp-test -m perf).  BENCH_ITERATIONS sets the count (QEMU's
+ * instructions per command are counted under callgrind as the difference
+ * of two counts).  Results go out as "BENCH" TAP comments.
+ */
+
+static unsigned bench_iterations(void)
+{
+    const char *n = g_getenv("BENCH_ITERATIONS");
+
+    return n ? atoi(n) : 200;
+}
+
+/* Identify (@log_len 0) or Get Log of @log_len bytes of the CEL */
+static void bench_one(const char *name, size_t log_len)
+{
+    g_autofree uint8_t *out = g_malloc(2048);
+    uint8_t in[0x18] = {
+        0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
+        0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
+    };
+    uint8_t set = log_len ? CXL_SET_LOGS : CXL_SET_INFOSTAT;
+    uint8_t cmd = log_len ? CXL_CMD_GET_LOG : CXL_CMD_IDENTIFY;
+    size_t in_len = log_len ? sizeof(in) : 0;
+    unsigned n = bench_iterations(), i;
+    uint8_t limit = 10;
+    MCTPTest t;
+    size_t len;
+    int64_t t0;
+
+    stl_le_p(in + 20, log_len);
+    i2c_test_start(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
+                            out, 2048, &len), ==, CXL_MBOX_SUCCESS);
+    t0 = g_get_monotonic_time();
+    for (i = 0; i < n; i++) {
+        g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, set,
+                                cmd, in, in_len, out, 2048, &len),
+                        ==, CXL_MBOX_SUCCESS);
+    }
+    g_test_message("BENCH %s i2c-cxl-mctp %.1f us/cmd (%u commands, "
+                   "%zu-byte payload)", name,
+                   (double)(g_get_monotonic_time() - t0) / n, n, len);
+    g_assert_cmpuint(len, ==, log_len ? log_len : 18);
+    mctp_test_end(&t);
+}
+
+static void test_perf_identify(void)
+{
+    bench_one("identify", 0);
+}
+
+static void test_perf_get_log_1k(void)
+{
+    bench_one("get-log-1k", 1024);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -676,6 +736,11 @@ int main(int argc, char **argv)
                    test_unplug_mid_message);
     qtest_add_func("/i2c-cxl-mctp/migrate-in-flight",
                    test_migrate_in_flight);
+
+    if (g_test_perf()) {
+        qtest_add_func("/i2c-cxl-mctp/perf/identify", test_perf_identify);
+        qtest_add_func("/i2c-cxl-mctp/perf/get-log-1k", test_perf_get_log_1k);
+    }
 
     return g_test_run();
 }
