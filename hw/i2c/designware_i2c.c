@@ -47,7 +47,8 @@
  * driver's handlers ignore them otherwise.
  *
  * A third liberty: while RX_FULL stays pending in target mode, the MSI
- * is sent again every DW_MSI_RETRIGGER_NS.  Linux (7.2) swaps to
+ * is sent again: checked every DW_MSI_RETRIGGER_NS, so within two
+ * periods of the first, then every period.  Linux (7.2) swaps to
  * target mode by writing IC_ENABLE before it records the mode, so an
  * interrupt taken in between goes to its master-mode handler, which
  * reads nothing and returns: on hardware the edge is lost, and the
@@ -333,27 +334,35 @@ static uint32_t dw_i2c_raw_intr(DesignWareI2CState *s)
  */
 static void dw_i2c_update_irq(DesignWareI2CState *s, bool retrigger)
 {
-    PCIDevice *pdev = PCI_DEVICE(s);
+    /* Called on every register access and byte: no checked cast here */
+    PCIDevice *pdev = &s->parent_obj;
     uint32_t pending = 0;
-    bool msi = msi_enabled(pdev);
+    bool msi;
 
     if (dw_i2c_enabled(s)) {
         pending = dw_i2c_raw_intr(s) & s->intr_mask;
     }
+    if (pending == s->irq_pending && !retrigger) {
+        return;
+    }
+    msi = msi_enabled(pdev);
     trace_designware_i2c_irq(pending, msi);
     if (msi) {
         if ((pending & ~s->irq_pending) || (retrigger && pending)) {
             msi_notify(pdev, 0);
         }
-        /* Target-mode bytes the guest has not come for: say so again */
-        if ((pending & INTR_RX_FULL) && dw_i2c_target_on(s)) {
-            if (!timer_pending(s->msi_retrigger)) {
+        /*
+         * Target-mode bytes: check from time to time that the guest came
+         * for them (cheaply: this runs for every byte)
+         */
+        if (pending & ~s->irq_pending & INTR_RX_FULL) {
+            s->rx_full_edges++;
+            if (!timer_pending(s->msi_retrigger) && dw_i2c_target_on(s)) {
+                s->rx_full_edges_checked = s->rx_full_edges;
                 timer_mod(s->msi_retrigger,
                           qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
                           DW_MSI_RETRIGGER_NS);
             }
-        } else {
-            timer_del(s->msi_retrigger);
         }
     } else {
         pci_set_irq(pdev, pending != 0);
@@ -364,9 +373,20 @@ static void dw_i2c_update_irq(DesignWareI2CState *s, bool retrigger)
 static void dw_i2c_msi_retrigger(void *opaque)
 {
     DesignWareI2CState *s = opaque;
+    PCIDevice *pdev = PCI_DEVICE(s);
 
-    trace_designware_i2c_msi_retrigger(s->irq_pending, s->rx_count);
-    dw_i2c_update_irq(s, true);
+    if (!(s->irq_pending & INTR_RX_FULL) || !dw_i2c_target_on(s) ||
+        !msi_enabled(pdev)) {
+        return;
+    }
+    /* Pending all along since the last check: the guest missed it */
+    if (s->rx_full_edges == s->rx_full_edges_checked) {
+        trace_designware_i2c_msi_retrigger(s->irq_pending, s->rx_count);
+        msi_notify(pdev, 0);
+    }
+    s->rx_full_edges_checked = s->rx_full_edges;
+    timer_mod(s->msi_retrigger,
+              qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + DW_MSI_RETRIGGER_NS);
 }
 
 /* Master */
@@ -574,6 +594,12 @@ static void dw_i2c_kick_bh(void *opaque)
     dw_i2c_master_process(s);
     i2c_schedule_pending_master(s->bus);
     dw_i2c_update_irq(s, false);
+    /* After migration too, bytes left unread are checked on */
+    if ((s->irq_pending & INTR_RX_FULL) && !timer_pending(s->msi_retrigger)) {
+        s->rx_full_edges_checked = s->rx_full_edges;
+        timer_mod(s->msi_retrigger,
+                  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + DW_MSI_RETRIGGER_NS);
+    }
 }
 
 /* IC_ENABLE.ABORT */
@@ -1346,8 +1372,10 @@ static void dw_i2c_reset(DeviceState *dev)
     s->rx_head = s->rx_count = 0;
     s->rx_first = false;
     s->target_held_byte = 0;
+    /* Disabled: nothing pending */
     s->irq_pending = 0;
-    dw_i2c_update_irq(s, false);
+    timer_del(s->msi_retrigger);
+    pci_set_irq(PCI_DEVICE(s), 0);
 }
 
 static void dw_i2c_pci_write_config(PCIDevice *pdev, uint32_t addr,

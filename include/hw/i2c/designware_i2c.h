@@ -41,8 +41,14 @@ struct DesignWareI2CState {
     QEMUBH *kick_bh;
     /* Runs kick_bh when the VM runs after an incoming migration */
     VMChangeStateEntry *vm_state;
-    /* Sends the MSI again while target-mode bytes wait unread */
+    /*
+     * Sends the MSI again while target-mode bytes wait unread: RX_FULL
+     * has become pending rx_full_edges times, rx_full_edges_checked at
+     * the timer's last run (not migrated: the timer starts again)
+     */
     QEMUTimer *msi_retrigger;
+    uint32_t rx_full_edges;
+    uint32_t rx_full_edges_checked;
 
     /* Properties */
     uint32_t tx_fifo_depth;
