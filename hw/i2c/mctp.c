@@ -41,10 +41,11 @@
 /*
  * SMBus's clock low timeout is 25 to 35 ms; a guest is slower than a
  * wire.  A packet whose receiver does not acknowledge its address is
- * tried again every I2C_MCTP_RETRY_MS until then.
+ * tried again every I2C_MCTP_RETRY_NS until then (a host that swaps
+ * between master and target mode is back within a few hundred us).
  */
 #define I2C_MCTP_TIMEOUT_MS     100
-#define I2C_MCTP_RETRY_MS       1
+#define I2C_MCTP_RETRY_NS       (100 * SCALE_US)
 
 static void i2c_mctp_drop_frame(I2CMCTPEndpoint *s, const char *why)
 {
@@ -235,9 +236,9 @@ static void i2c_mctp_give_up_message(I2CMCTPEndpoint *s, const char *why)
  */
 static void i2c_mctp_address_nak(I2CMCTPEndpoint *s)
 {
-    int64_t retry = i2c_mctp_now() + I2C_MCTP_RETRY_MS;
+    int64_t retry = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + I2C_MCTP_RETRY_NS;
 
-    if (retry >= s->tx_deadline) {
+    if (retry / SCALE_MS >= s->tx_deadline) {
         i2c_mctp_give_up_message(s, "address not acknowledged");
         s->tx_state = I2C_MCTP_TX_NEXT;
         return;
@@ -245,7 +246,7 @@ static void i2c_mctp_address_nak(I2CMCTPEndpoint *s)
     trace_i2c_mctp_tx_retry(s->parent_obj.address, s->tx_dest);
     s->tx_state = I2C_MCTP_TX_RETRY;
     i2c_bus_release(s->bus);
-    timer_mod(s->timer, retry);
+    timer_mod_ns(s->timer, retry);
 }
 
 /*
@@ -283,8 +284,13 @@ static void i2c_mctp_bh(void *opaque)
                 i2c_mctp_address_nak(s);
                 continue;
             }
-            /* The receiver acknowledges its address with i2c_ack() */
+            /*
+             * The receiver acknowledges its address, and then each byte,
+             * with i2c_ack(); it has I2C_MCTP_TIMEOUT_MS for each, checked
+             * when the timer fires rather than re-armed per byte
+             */
             s->tx_state = I2C_MCTP_TX_SEND;
+            s->tx_pos_armed = s->tx_pos;
             timer_mod(s->timer, i2c_mctp_now() + I2C_MCTP_TIMEOUT_MS);
             return;
         case I2C_MCTP_TX_SEND:
@@ -296,7 +302,6 @@ static void i2c_mctp_bh(void *opaque)
                     s->tx_state = I2C_MCTP_TX_NEXT;
                     continue;
                 }
-                timer_mod(s->timer, i2c_mctp_now() + I2C_MCTP_TIMEOUT_MS);
                 return;
             }
             /* STOP; the next packet keeps the bus */
@@ -329,6 +334,12 @@ static void i2c_mctp_timeout(void *opaque)
         }
         break;
     case I2C_MCTP_TX_SEND:
+        if (s->tx_pos != s->tx_pos_armed) {
+            /* Acknowledged since the timer was armed: give it longer */
+            s->tx_pos_armed = s->tx_pos;
+            timer_mod(s->timer, i2c_mctp_now() + I2C_MCTP_TIMEOUT_MS);
+            break;
+        }
         i2c_end_transfer(s->bus);
         i2c_mctp_give_up_message(s, "receiver did not acknowledge");
         s->tx_state = I2C_MCTP_TX_NEXT;

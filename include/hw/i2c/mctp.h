@@ -68,6 +68,8 @@ struct I2CMCTPEndpoint {
     uint8_t tx_dest;
     bool tx_eom;                /* it ends its message */
     int64_t tx_deadline;        /* virtual ms: given up after this */
+    /* tx_pos when the timer was last armed while sending (not migrated) */
+    uint32_t tx_pos_armed;
 
     /* Migrated in: the bus is asked for again once the VM runs */
     bool resume_tx;
