@@ -331,11 +331,6 @@ static void valid_set_timestamp(Sweep *s, const SweepOp *op)
                      now + 2 * NSEC_PER_SEC);
 }
 
-static const uint8_t cel_uuid[16] = {
-    0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
-    0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
-};
-
 static const SweepOp sweep_ops[];
 static const size_t num_sweep_ops;
 
@@ -361,7 +356,7 @@ static void valid_get_supported_logs(Sweep *s, const SweepOp *op)
     const uint8_t *logs = sweep_ok(s, op->opcode, NULL, 0, 0x1c);
 
     g_assert_cmpuint(lduw_le_p(logs), ==, 1);
-    g_assert(!memcmp(logs + 8, cel_uuid, sizeof(cel_uuid)));
+    g_assert(!memcmp(logs + 8, cxl_cel_uuid, sizeof(cxl_cel_uuid)));
     g_assert_cmpuint(ldl_le_p(logs + 24), ==, 4 * count_answered(s));
 }
 
@@ -375,14 +370,11 @@ static void valid_get_log(Sweep *s, const SweepOp *op)
     unsigned n = count_answered(s), half = n / 2, i, k = 0;
     g_autofree uint8_t *cel = g_malloc(4 * n);
     g_autofree uint16_t *expect = g_new(uint16_t, n);
-    uint8_t in[0x18];
+    uint8_t in[CXL_GET_LOG_IN_SIZE];
 
-    memcpy(in, cel_uuid, sizeof(cel_uuid));
-    stl_le_p(in + 16, 0);
-    stl_le_p(in + 20, 4 * half);
+    cxl_get_cel_in(in, 0, 4 * half);
     memcpy(cel, sweep_ok(s, op->opcode, in, sizeof(in), 4 * half), 4 * half);
-    stl_le_p(in + 16, 4 * half);
-    stl_le_p(in + 20, 4 * (n - half));
+    cxl_get_cel_in(in, 4 * half, 4 * (n - half));
     memcpy(cel + 4 * half,
            sweep_ok(s, op->opcode, in, sizeof(in), 4 * (n - half)),
            4 * (n - half));

@@ -223,10 +223,7 @@ static void test_type3_identify_ld_dcd(void)
 static void test_multi_packet(void)
 {
     g_autofree uint8_t *out = g_malloc(2048);
-    uint8_t in[1 + 60], limit = 10, log[0x18] = {
-        0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
-        0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
-    };
+    uint8_t in[1 + 60], limit = 10, log[CXL_GET_LOG_IN_SIZE];
     MCTPTest t;
     size_t len;
     int i;
@@ -247,7 +244,7 @@ static void test_multi_packet(void)
     for (i = 0; i < 60; i++) {
         g_assert_cmpuint(out[4 + 16 * i], ==, i % 2 ? 0 : CXL_USP_PORT);
     }
-    stl_le_p(log + 20, 1024);
+    cxl_get_cel_in(log, 0, 1024);
     g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
                             CXL_SET_LOGS, CXL_CMD_GET_LOG, log, sizeof(log),
                             out, 2048, &len), ==, CXL_MBOX_SUCCESS);
@@ -490,10 +487,7 @@ static void test_bus_never_frees(void)
 static void test_reset_mid_response(void)
 {
     g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
-    uint8_t limit = 10, pkt[256], log[0x18] = {
-        0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
-        0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
-    };
+    uint8_t limit = 10, pkt[256], log[CXL_GET_LOG_IN_SIZE];
     CXLRequest r;
     MCTPTest t;
     size_t len;
@@ -503,7 +497,7 @@ static void test_reset_mid_response(void)
                             CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit,
                             1, m->data, sizeof(m->data), &len),
                     ==, CXL_MBOX_SUCCESS);
-    stl_le_p(log + 20, 1024);
+    cxl_get_cel_in(log, 0, 1024);
     cxl_cmd_send(&t, &r, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, CXL_SET_LOGS,
                  CXL_CMD_GET_LOG, log, sizeof(log));
     /* Two packets of it */
@@ -632,31 +626,18 @@ static void test_migrate_in_flight(void)
  * of two counts).  Results go out as "BENCH" TAP comments.
  */
 
-static unsigned bench_iterations(void)
-{
-    const char *n = g_getenv("BENCH_ITERATIONS");
-
-    return n ? atoi(n) : 200;
-}
-
 /* Identify (@log_len 0) or Get Log of @log_len bytes of the CEL */
 static void bench_one(const char *name, size_t log_len)
 {
     g_autofree uint8_t *out = g_malloc(2048);
-    uint8_t in[0x18] = {
-        0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
-        0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
-    };
-    uint8_t set = log_len ? CXL_SET_LOGS : CXL_SET_INFOSTAT;
-    uint8_t cmd = log_len ? CXL_CMD_GET_LOG : CXL_CMD_IDENTIFY;
-    size_t in_len = log_len ? sizeof(in) : 0;
-    unsigned n = bench_iterations(), i;
+    uint8_t in[CXL_GET_LOG_IN_SIZE], set, cmd;
+    size_t in_len = cxl_bench_command(log_len, &set, &cmd, in);
+    unsigned n = cxl_bench_iterations(), i;
     uint8_t limit = 10;
     MCTPTest t;
     size_t len;
     int64_t t0;
 
-    stl_le_p(in + 20, log_len);
     i2c_test_start(&t);
     g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
                             CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,

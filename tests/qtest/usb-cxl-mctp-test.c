@@ -681,15 +681,9 @@ static void test_set_dc_region_config_missing_region(void)
 static uint16_t cxl_get_cel(MCTPTest *t, uint32_t offset, uint32_t len,
                             uint8_t *out, size_t *out_len)
 {
-    static const uint8_t cel_uuid[16] = {
-        0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
-        0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
-    };
-    uint8_t in[0x18];
+    uint8_t in[CXL_GET_LOG_IN_SIZE];
 
-    memcpy(in, cel_uuid, sizeof(cel_uuid));
-    stl_le_p(in + 16, offset);
-    stl_le_p(in + 20, len);
+    cxl_get_cel_in(in, offset, len);
     return cxl_cmd(t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, CXL_SET_LOGS,
                    CXL_CMD_GET_LOG, in, sizeof(in), out, 1024, out_len);
 }
@@ -1612,13 +1606,6 @@ static void test_uhci_out_512(void)
  * sets the count.  Results go out as "BENCH" TAP comments.
  */
 
-static unsigned bench_iterations(void)
-{
-    const char *n = g_getenv("BENCH_ITERATIONS");
-
-    return n ? atoi(n) : 200;
-}
-
 static bool bench_path(const char *path)
 {
     const char *want = g_getenv("BENCH_PATH");
@@ -1630,14 +1617,9 @@ static bool bench_path(const char *path)
 static void bench_one(const char *name, size_t log_len)
 {
     g_autofree uint8_t *out = g_malloc(2048);
-    uint8_t in[0x18] = {
-        0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
-        0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
-    };
-    uint8_t set = log_len ? CXL_SET_LOGS : CXL_SET_INFOSTAT;
-    uint8_t cmd = log_len ? CXL_CMD_GET_LOG : CXL_CMD_IDENTIFY;
-    size_t in_len = log_len ? sizeof(in) : 0;
-    unsigned n = bench_iterations(), i;
+    uint8_t in[CXL_GET_LOG_IN_SIZE], set, cmd;
+    size_t in_len = cxl_bench_command(log_len, &set, &cmd, in);
+    unsigned n = cxl_bench_iterations(), i;
     double us_mctp = 0, us_mbox = 0;
     CXLMailbox mb;
     MCTPTest t;
@@ -1645,7 +1627,6 @@ static void bench_one(const char *name, size_t log_len)
     size_t len;
     int64_t t0;
 
-    stl_le_p(in + 20, log_len);
     mctp_test_start_with(&t, MCTP_ON_EHCI "-device cxl-switch-mailbox-cci,"
                          "bus=pcie.0,addr=10.0,target=us0 ");
     cxl_mbox_init(&t, &mb, SWCCI_DEVFN, 0);

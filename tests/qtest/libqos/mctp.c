@@ -654,6 +654,39 @@ uint16_t cxl_cmd(MCTPTest *t, uint8_t dest, uint8_t type,
     return cxl_cmd_recv(t, &r, out, out_size, out_len);
 }
 
+const uint8_t cxl_cel_uuid[16] = {
+    0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
+    0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
+};
+
+void cxl_get_cel_in(uint8_t *in, uint32_t offset, uint32_t len)
+{
+    memcpy(in, cxl_cel_uuid, sizeof(cxl_cel_uuid));
+    stl_le_p(in + 16, offset);
+    stl_le_p(in + 20, len);
+}
+
+size_t cxl_bench_command(size_t log_len, uint8_t *set, uint8_t *cmd,
+                         uint8_t *in)
+{
+    if (!log_len) {
+        *set = CXL_SET_INFOSTAT;
+        *cmd = CXL_CMD_IDENTIFY;
+        return 0;
+    }
+    *set = CXL_SET_LOGS;
+    *cmd = CXL_CMD_GET_LOG;
+    cxl_get_cel_in(in, 0, log_len);
+    return CXL_GET_LOG_IN_SIZE;
+}
+
+unsigned cxl_bench_iterations(void)
+{
+    const char *n = g_getenv("BENCH_ITERATIONS");
+
+    return n ? atoi(n) : 200;
+}
+
 
 /* CXL mailbox */
 

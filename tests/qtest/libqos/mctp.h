@@ -354,6 +354,24 @@ uint16_t cxl_cmd(MCTPTest *t, uint8_t dest, uint8_t type, uint8_t set,
                  uint8_t cmd, const void *in, size_t in_len, void *out,
                  size_t out_size, size_t *out_len);
 
+/* The Command Effects Log's UUID (CXL r3.2 8.2.10.5.2) */
+extern const uint8_t cxl_cel_uuid[16];
+/* Get Log (0401h) input: UUID, offset, length */
+#define CXL_GET_LOG_IN_SIZE 0x18
+/* Get Log input for @len bytes of the CEL from @offset, in @in */
+void cxl_get_cel_in(uint8_t *in, uint32_t offset, uint32_t len);
+
+/*
+ * The benchmarks' command (-m perf): Identify if @log_len is 0, else Get
+ * Log of @log_len bytes of the CEL.  Its command set and command in *@set
+ * and *@cmd, its input in @in (CXL_GET_LOG_IN_SIZE bytes); returns the
+ * input's length.  cxl_bench_iterations(): how many (BENCH_ITERATIONS,
+ * default 200).
+ */
+size_t cxl_bench_command(size_t log_len, uint8_t *set, uint8_t *cmd,
+                         uint8_t *in);
+unsigned cxl_bench_iterations(void);
+
 /* A CXL mailbox (CXL r3.2 8.2.8.4) in a PCI BAR, driven by MMIO */
 
 #define CXL_MBOX_CAP_ID     0x0002
