@@ -131,7 +131,7 @@ if [ "${GUEST_FORCE:-0}" = 1 ] || [ ! -f "$GUEST/bzImage" ] || [ ! -f "$kstamp" 
         say "note: selected by other options despite ${FRAGMENT#"$REPO"/}: ${kept[*]}"
     fi
 
-    say "building kernel $kernelversion (${JOBS} jobs, ~4-5 min from scratch, less with ccache)... log: $KDIR/build.log"
+    say "building kernel $kernelversion (${JOBS} jobs, ~10-15 min from scratch on 2 cores, less with ccache)... log: $KDIR/build.log"
     start=$(date +%s)
     run_logged "$KDIR/build.log" kmake -j"$JOBS" bzImage
     cp "$OBJ/arch/x86/boot/bzImage" "$GUEST/bzImage.tmp"
