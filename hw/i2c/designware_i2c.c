@@ -328,6 +328,14 @@ static uint32_t dw_i2c_raw_intr(DesignWareI2CState *s)
     return raw;
 }
 
+/* Look again in DW_MSI_RETRIGGER_NS whether RX_FULL was left pending */
+static void dw_i2c_msi_check_later(DesignWareI2CState *s)
+{
+    s->rx_full_edges_checked = s->rx_full_edges;
+    timer_mod(s->msi_retrigger,
+              qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + DW_MSI_RETRIGGER_NS);
+}
+
 /*
  * @retrigger: send an MSI even if no new interrupt became pending (the
  * guest wrote IC_INTR_MASK).
@@ -358,10 +366,7 @@ static void dw_i2c_update_irq(DesignWareI2CState *s, bool retrigger)
         if (pending & ~s->irq_pending & INTR_RX_FULL) {
             s->rx_full_edges++;
             if (!timer_pending(s->msi_retrigger) && dw_i2c_target_on(s)) {
-                s->rx_full_edges_checked = s->rx_full_edges;
-                timer_mod(s->msi_retrigger,
-                          qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
-                          DW_MSI_RETRIGGER_NS);
+                dw_i2c_msi_check_later(s);
             }
         }
     } else {
@@ -384,9 +389,7 @@ static void dw_i2c_msi_retrigger(void *opaque)
         trace_designware_i2c_msi_retrigger(s->irq_pending, s->rx_count);
         msi_notify(pdev, 0);
     }
-    s->rx_full_edges_checked = s->rx_full_edges;
-    timer_mod(s->msi_retrigger,
-              qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + DW_MSI_RETRIGGER_NS);
+    dw_i2c_msi_check_later(s);
 }
 
 /* Master */
@@ -596,9 +599,7 @@ static void dw_i2c_kick_bh(void *opaque)
     dw_i2c_update_irq(s, false);
     /* After migration too, bytes left unread are checked on */
     if ((s->irq_pending & INTR_RX_FULL) && !timer_pending(s->msi_retrigger)) {
-        s->rx_full_edges_checked = s->rx_full_edges;
-        timer_mod(s->msi_retrigger,
-                  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + DW_MSI_RETRIGGER_NS);
+        dw_i2c_msi_check_later(s);
     }
 }
 

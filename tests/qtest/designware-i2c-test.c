@@ -461,6 +461,25 @@ static void test_target_echo(void)
 }
 
 /*
+ * Target mode in dual role; echo1's two bytes (0x11, 0x12) arrive in the
+ * RX FIFO, then echo2's transfer (0x21, 0x22) is held on its address
+ * while STOP_DET of the first is pending
+ */
+static void hold_second_echo(Test *t)
+{
+    static const uint8_t to_echo1[] = { OWN_ADDR, 0x11, 0x12 };
+    static const uint8_t to_echo2[] = { OWN_ADDR, 0x21, 0x22 };
+
+    qdw_i2c_target_mode(t->i2c, OWN_ADDR);
+    qdw_i2c_set_dual_role(t->i2c, true);
+    assert_status(qdw_i2c_write(t->i2c, ECHO_ADDR, to_echo1, 3), QDW_I2C_OK);
+    g_assert(wait_reg(t, DW_IC_RXFLR, 0xff, 2));
+    assert_status(qdw_i2c_write(t->i2c, ECHO2_ADDR, to_echo2, 3), QDW_I2C_OK);
+    g_assert(wait_reg(t, DW_IC_STATUS, DW_IC_STATUS_SLV_ACTIVITY,
+                      DW_IC_STATUS_SLV_ACTIVITY));
+}
+
+/*
  * Back-to-back transfers from two devices reach the guest one by one:
  * STOP_DET comes once the first transfer's bytes are read, and the second
  * transfer waits (address not acked) until STOP_DET is cleared.  A master
@@ -468,8 +487,6 @@ static void test_target_echo(void)
  */
 static void test_target_serialize(void)
 {
-    static const uint8_t to_echo1[] = { OWN_ADDR, 0x11, 0x12 };
-    static const uint8_t to_echo2[] = { OWN_ADDR, 0x21, 0x22 };
     uint8_t edid[10];
     uint32_t v;
     Test t;
@@ -477,14 +494,8 @@ static void test_target_serialize(void)
     test_boot(&t, DW_ARGS DDC_ARGS ECHO_ARGS ECHO2_ARGS);
     ddc_read(&t, 0, edid, sizeof(edid));
     ddc_seek(&t, 0);
-    qdw_i2c_target_mode(t.i2c, OWN_ADDR);
-    qdw_i2c_set_dual_role(t.i2c, true);
-    assert_status(qdw_i2c_write(t.i2c, ECHO_ADDR, to_echo1, 3), QDW_I2C_OK);
-    g_assert(wait_reg(&t, DW_IC_RXFLR, 0xff, 2));
-    assert_status(qdw_i2c_write(t.i2c, ECHO2_ADDR, to_echo2, 3), QDW_I2C_OK);
     /* echo2 holds the bus, its address phase stretched */
-    g_assert(wait_reg(&t, DW_IC_STATUS, DW_IC_STATUS_SLV_ACTIVITY,
-                      DW_IC_STATUS_SLV_ACTIVITY));
+    hold_second_echo(&t);
     step(&t);
     g_assert_cmpuint(rd(&t, DW_IC_RXFLR), ==, 2);
     g_assert(!(rd(&t, DW_IC_RAW_INTR_STAT) & DW_IC_INTR_STOP_DET));
@@ -708,10 +719,7 @@ static void test_irq_msi_target_resend(void)
     assert_status(qdw_i2c_write(t.i2c, ECHO_ADDR, msg, sizeof(msg)),
                   QDW_I2C_OK);
     wr(&t, DW_IC_INTR_MASK, DW_IC_INTR_RX_FULL | DW_IC_INTR_STOP_DET);
-    for (i = 0; i < 100 && rd(&t, DW_IC_RXFLR) < 2; i++) {
-        qtest_clock_step(t.qts, 10 * 1000);
-    }
-    g_assert_cmpuint(rd(&t, DW_IC_RXFLR), ==, 2);
+    g_assert(wait_reg(&t, DW_IC_RXFLR, 0xff, 2));
     g_assert(rd(&t, DW_IC_INTR_STAT) & DW_IC_INTR_RX_FULL);
 
     /*
@@ -766,19 +774,12 @@ static void test_reset_mid_transfer(void)
 static void test_reset_target_hold(void)
 {
     static const uint8_t to_echo1[] = { OWN_ADDR, 0x11, 0x12 };
-    static const uint8_t to_echo2[] = { OWN_ADDR, 0x21, 0x22 };
     uint8_t buf[4];
     size_t len;
     Test t;
 
     test_boot(&t, DW_ARGS DDC_ARGS ECHO_ARGS ECHO2_ARGS);
-    qdw_i2c_target_mode(t.i2c, OWN_ADDR);
-    qdw_i2c_set_dual_role(t.i2c, true);
-    assert_status(qdw_i2c_write(t.i2c, ECHO_ADDR, to_echo1, 3), QDW_I2C_OK);
-    g_assert(wait_reg(&t, DW_IC_RXFLR, 0xff, 2));
-    assert_status(qdw_i2c_write(t.i2c, ECHO2_ADDR, to_echo2, 3), QDW_I2C_OK);
-    g_assert(wait_reg(&t, DW_IC_STATUS, DW_IC_STATUS_SLV_ACTIVITY,
-                      DW_IC_STATUS_SLV_ACTIVITY));
+    hold_second_echo(&t);
 
     qtest_system_reset(t.qts);
     qdw_i2c_free(t.i2c);
