@@ -384,18 +384,24 @@ static void send_first_packet(MCTPTest *t, uint8_t *pkt, uint8_t tag)
                                              MCTP_BASELINE_MTU));
 }
 
+/* @pkt's first 16 bytes again, with MCTP flags (SOM, EOM, ...) @flags */
+static void send_short_packet(MCTPTest *t, uint8_t *pkt, uint8_t flags)
+{
+    uint8_t frame[SMBUS_FRAME_MAX];
+
+    pkt[3] = flags;
+    i2c_write_raw(t, frame, mctp_smbus_frame(t, frame, pkt, 16));
+}
+
 /* The first packet of a two-packet message, then a third (sequence 2) */
 static void test_out_of_sequence(void)
 {
-    uint8_t pkt[MCTP_BASELINE_MTU], frame[SMBUS_FRAME_MAX];
+    uint8_t pkt[MCTP_BASELINE_MTU];
     MCTPTest t;
-    size_t len;
 
     i2c_test_start(&t);
     send_first_packet(&t, pkt, 3);
-    pkt[3] = MCTP_EOM | MCTP_TO | 3 | 2 << MCTP_SEQ_SHIFT;
-    len = mctp_smbus_frame(&t, frame, pkt, 16);
-    i2c_write_raw(&t, frame, len);
+    send_short_packet(&t, pkt, MCTP_EOM | MCTP_TO | 3 | 2 << MCTP_SEQ_SHIFT);
     assert_still_works(&t, MCTP_EID_NULL);
     mctp_test_end(&t);
 }
@@ -406,18 +412,13 @@ static void test_out_of_sequence(void)
  */
 static void test_interleaved_tags(void)
 {
-    uint8_t pkt[MCTP_BASELINE_MTU], frame[SMBUS_FRAME_MAX];
+    uint8_t pkt[MCTP_BASELINE_MTU];
     MCTPTest t;
-    size_t len;
 
     i2c_test_start(&t);
     send_first_packet(&t, pkt, 1);
-    pkt[3] = MCTP_EOM | MCTP_TO | 2 | 1 << MCTP_SEQ_SHIFT;
-    len = mctp_smbus_frame(&t, frame, pkt, 16);
-    i2c_write_raw(&t, frame, len);
-    pkt[3] = MCTP_EOM | MCTP_TO | 1 | 1 << MCTP_SEQ_SHIFT;
-    len = mctp_smbus_frame(&t, frame, pkt, 16);
-    i2c_write_raw(&t, frame, len);
+    send_short_packet(&t, pkt, MCTP_EOM | MCTP_TO | 2 | 1 << MCTP_SEQ_SHIFT);
+    send_short_packet(&t, pkt, MCTP_EOM | MCTP_TO | 1 | 1 << MCTP_SEQ_SHIFT);
     assert_still_works(&t, MCTP_EID_NULL);
     mctp_test_end(&t);
 }
@@ -629,29 +630,10 @@ static void test_migrate_in_flight(void)
 /* Identify (@log_len 0) or Get Log of @log_len bytes of the CEL */
 static void bench_one(const char *name, size_t log_len)
 {
-    g_autofree uint8_t *out = g_malloc(2048);
-    uint8_t in[CXL_GET_LOG_IN_SIZE], set, cmd;
-    size_t in_len = cxl_bench_command(log_len, &set, &cmd, in);
-    unsigned n = cxl_bench_iterations(), i;
-    uint8_t limit = 10;
     MCTPTest t;
-    size_t len;
-    int64_t t0;
 
     i2c_test_start(&t);
-    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
-                            CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
-                            out, 2048, &len), ==, CXL_MBOX_SUCCESS);
-    t0 = g_get_monotonic_time();
-    for (i = 0; i < n; i++) {
-        g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, set,
-                                cmd, in, in_len, out, 2048, &len),
-                        ==, CXL_MBOX_SUCCESS);
-    }
-    g_test_message("BENCH %s i2c-cxl-mctp %.1f us/cmd (%u commands, "
-                   "%zu-byte payload)", name,
-                   (double)(g_get_monotonic_time() - t0) / n, n, len);
-    g_assert_cmpuint(len, ==, log_len ? log_len : 18);
+    cxl_bench_mctp(&t, name, "i2c-cxl-mctp", log_len);
     mctp_test_end(&t);
 }
 

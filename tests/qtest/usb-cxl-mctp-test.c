@@ -1623,27 +1623,14 @@ static void bench_one(const char *name, size_t log_len)
     double us_mctp = 0, us_mbox = 0;
     CXLMailbox mb;
     MCTPTest t;
-    uint8_t limit = 10;
     size_t len;
     int64_t t0;
 
     mctp_test_start_with(&t, MCTP_ON_EHCI "-device cxl-switch-mailbox-cci,"
                          "bus=pcie.0,addr=10.0,target=us0 ");
     cxl_mbox_init(&t, &mb, SWCCI_DEVFN, 0);
-    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
-                            CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
-                            out, 2048, &len), ==, CXL_MBOX_SUCCESS);
-
     if (bench_path("mctp")) {
-        t0 = g_get_monotonic_time();
-        for (i = 0; i < n; i++) {
-            g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, set,
-                                    cmd, in, in_len, out, 2048, &len),
-                            ==, CXL_MBOX_SUCCESS);
-        }
-        us_mctp = (double)(g_get_monotonic_time() - t0) / n;
-        g_test_message("BENCH %s usb-cxl-mctp %.1f us/cmd (%u commands, "
-                       "%zu-byte payload)", name, us_mctp, n, len);
+        us_mctp = cxl_bench_mctp(&t, name, "usb-cxl-mctp", log_len);
     }
     if (bench_path("mailbox")) {
         t0 = g_get_monotonic_time();

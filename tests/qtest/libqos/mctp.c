@@ -687,6 +687,33 @@ unsigned cxl_bench_iterations(void)
     return n ? atoi(n) : 200;
 }
 
+double cxl_bench_mctp(MCTPTest *t, const char *name, const char *what,
+                      size_t log_len)
+{
+    g_autofree uint8_t *out = g_malloc(2048);
+    uint8_t in[CXL_GET_LOG_IN_SIZE], set, cmd, limit = 10;
+    size_t in_len = cxl_bench_command(log_len, &set, &cmd, in);
+    unsigned n = cxl_bench_iterations(), i;
+    size_t len;
+    int64_t t0;
+    double us;
+
+    g_assert_cmphex(cxl_cmd(t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
+                            out, 2048, &len), ==, CXL_MBOX_SUCCESS);
+    t0 = g_get_monotonic_time();
+    for (i = 0; i < n; i++) {
+        g_assert_cmphex(cxl_cmd(t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, set,
+                                cmd, in, in_len, out, 2048, &len),
+                        ==, CXL_MBOX_SUCCESS);
+    }
+    us = (double)(g_get_monotonic_time() - t0) / n;
+    g_test_message("BENCH %s %s %.1f us/cmd (%u commands, %zu-byte payload)",
+                   name, what, us, n, len);
+    g_assert_cmpuint(len, ==, log_len ? log_len : 18);
+    return us;
+}
+
 
 /* CXL mailbox */
 

@@ -371,6 +371,14 @@ void cxl_get_cel_in(uint8_t *in, uint32_t offset, uint32_t len);
 size_t cxl_bench_command(size_t log_len, uint8_t *set, uint8_t *cmd,
                          uint8_t *in);
 unsigned cxl_bench_iterations(void);
+/*
+ * The benchmark over MCTP to @t's endpoint: the response limit raised to
+ * 1 KiB, then cxl_bench_iterations() of the @log_len command, each
+ * answered with its full payload.  Prints "BENCH @name @what N us/cmd
+ * ..." and returns the microseconds per command.
+ */
+double cxl_bench_mctp(MCTPTest *t, const char *name, const char *what,
+                      size_t log_len);
 
 /* A CXL mailbox (CXL r3.2 8.2.8.4) in a PCI BAR, driven by MMIO */
 
