@@ -104,15 +104,11 @@ for run in $(seq "$runs"); do
         MCTP_SWAP_HC=$swap
         . "$REPO/scripts/topology.sh"
         default_topology_args
-        i2c_append=
-        if [ "$CXL_MCTP_I2C" = 1 ]; then
-            i2c_append=" cxlmctp.i2caddrs=$I2C_MCTP_ADDRS"
-        fi
         log=$out/guest-$swap-$run.log
         timeout 300 "$QEMU" "${TOPOLOGY_ARGS[@]}" -nodefaults -nographic \
             -serial mon:stdio -no-reboot -kernel "$GUEST/bzImage" \
             -initrd "$GUEST/initramfs.cpio" \
-            -append "console=ttyS0 panic=-1 cxlmctp.mode=bench cxlmctp.usbdevs=$USB_NUM_MCTP$i2c_append" \
+            -append "$(guest_append bench)" \
             </dev/null 2>&1 | tr -d '\r' > "$log" || true
         grep -q '^GUEST: client exit=0$' "$log" ||
             { tail -n 20 "$log" >&2; die "guest benchmark failed"; }

@@ -57,8 +57,7 @@ if [ -n "$extra" ]; then
 fi
 
 default_topology_args
-append="console=ttyS0 panic=-1 quiet cxlmctp.mode=$mode cxlmctp.usbdevs=$USB_NUM_MCTP"
-[ "$CXL_MCTP_I2C" = 1 ] && append="$append cxlmctp.i2caddrs=$I2C_MCTP_ADDRS"
+append=$(guest_append "$mode" quiet)
 cmd=("$QEMU" "${TOPOLOGY_ARGS[@]}"
      -nodefaults -nographic -serial mon:stdio -no-reboot
      -kernel "$GUEST/bzImage" -initrd "$initrd"

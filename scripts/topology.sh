@@ -105,6 +105,19 @@ default_topology_args() {
     fi
 }
 
+# guest_append MODE [WORD...]: the guest's kernel command line for
+# cxlmctp.mode=MODE on this topology (tests/guest/init: the USB devices to
+# wait for, the I2C endpoints for the client to set up), then the WORDs
+guest_append() {
+    local mode=$1 append
+    shift
+    append="console=ttyS0 panic=-1 cxlmctp.mode=$mode cxlmctp.usbdevs=$USB_NUM_MCTP"
+    if [ "$CXL_MCTP_I2C" = 1 ]; then
+        append+=" cxlmctp.i2caddrs=$I2C_MCTP_ADDRS"
+    fi
+    echo "$append${*:+ $*}"
+}
+
 print_topology_args() {
     default_topology_args
     printf '%s\n' "${TOPOLOGY_ARGS[@]}"

@@ -35,7 +35,7 @@ cmd=("$qemu" ${QEMU_FIRMWARE_DIR:+-L "$QEMU_FIRMWARE_DIR"}
      # AHCI CD-ROM otherwise.  The serial console is then given explicitly.
      -nodefaults -nographic -serial mon:stdio -no-reboot
      -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio"
-     -append "console=ttyS0 panic=-1 cxlmctp.mode=report cxlmctp.usbdevs=$USB_NUM_MCTP")
+     -append "$(guest_append report)")
 echo "# ${cmd[*]}"
 start=$(date +%s.%N)
 timeout "$timeout_s" "${cmd[@]}" </dev/null >"$log" 2>&1

@@ -35,7 +35,7 @@ echo "# switch's USB endpoint on $MCTP_USP_HC, DCD's on $MCTP_DCD_HC;" \
 timeout "$timeout_s" "$QEMU" "${TOPOLOGY_ARGS[@]}" \
     -nodefaults -nographic -serial mon:stdio -no-reboot \
     -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
-    -append "console=ttyS0 panic=-1 cxlmctp.mode=demo cxlmctp.usbdevs=$USB_NUM_MCTP cxlmctp.i2caddrs=$I2C_MCTP_ADDRS cxlmctp.concurrent=$concurrent" \
+    -append "$(guest_append demo "cxlmctp.concurrent=$concurrent")" \
     </dev/null >"$log" 2>&1
 status=$?
 out=$(tr -d '\r' <"$log")
@@ -50,10 +50,9 @@ addr() { printf '0x%02x' "$(( $1 ))"; }
 packets() { echo $(( (1 + 12 + 1024 + $1 - 5) / ($1 - 4) )); }
 
 # --- The fabric over USB (mctp-usb) ----------------------------------------
-links=$(grep -cE '^link mctpusb[0-9]+ eid [0-9]+ types 07,08 uuid [0-9a-f-]{36}$' <<<"$client")
-[ "$links" = "$USB_NUM_MCTP" ]
-tap_result "$USB_NUM_MCTP USB links up, endpoints given EIDs, types 07,08 and a UUID" \
-    $? "$links found"
+tap_count "$USB_NUM_MCTP USB links up, endpoints given EIDs, types 07,08 and a UUID" \
+    "$client" '^link mctpusb[0-9]+ eid [0-9]+ types 07,08 uuid [0-9a-f-]{36}$' \
+    "$USB_NUM_MCTP"
 # the fabric as the switch's CCI describes it, over TRANSPORT
 switch_checks() { # TRANSPORT
     local t=$1 p
@@ -78,14 +77,11 @@ check "usb: Get LD Info of the DCD: $CXL_DCD_SIZE, one LD" \
     "^usb ld-info eid [0-9]+ size $(bytes "$CXL_DCD_SIZE") lds 1$"
 check "usb: Get DCD Info: $CXL_DCD_REGIONS regions, $CXL_DCD_SIZE" \
     "^usb dcd-info eid [0-9]+ hosts 1 regions $CXL_DCD_REGIONS capacity $(bytes "$CXL_DCD_SIZE")$"
-n_limit=$(grep -cE '^usb response-limit eid [0-9]+ 1024 bytes$' <<<"$client")
-[ "$n_limit" = "$USB_NUM_MCTP" ]
-tap_result "usb: response message limit raised to 1 KiB on both endpoints" $? \
-    "$n_limit of $USB_NUM_MCTP"
-n_cel=$(grep -cE "^usb cel eid [0-9]+ bytes 1024 entries [1-9][0-9]* sum 0x[0-9a-f]+ intact packets $(packets 68)$" <<<"$client")
-[ "$n_cel" = "$USB_NUM_MCTP" ]
-tap_result "usb: a 1 KiB Get Log of the CEL arrives intact in $(packets 68) packets from both endpoints" \
-    $? "$n_cel of $USB_NUM_MCTP"
+tap_count "usb: response message limit raised to 1 KiB on both endpoints" \
+    "$client" '^usb response-limit eid [0-9]+ 1024 bytes$' "$USB_NUM_MCTP"
+tap_count "usb: a 1 KiB Get Log of the CEL arrives intact in $(packets 68) packets from both endpoints" \
+    "$client" "^usb cel eid [0-9]+ bytes 1024 entries [1-9][0-9]* sum 0x[0-9a-f]+ intact packets $(packets 68)$" \
+    "$USB_NUM_MCTP"
 
 # --- The fabric over SMBus/I2C (i2c-designware-pci, mctp-i2c) ----------------
 tap_match "i2c-designware-pci drives the I2C controller (8086:9c61)" "$guest" \
@@ -108,10 +104,8 @@ check "i2c: Get LD Info of the persistent-memory device: $CXL_PMEM_SIZE, one LD"
     "^i2c ld-info eid [0-9]+ size $(bytes "$CXL_PMEM_SIZE") lds 1$"
 check "i2c: no dynamic capacity on the persistent-memory device" \
     "^i2c dcd-info eid [0-9]+ none$"
-n_limit=$(grep -cE '^i2c response-limit eid [0-9]+ 1024 bytes$' <<<"$client")
-[ "$n_limit" = "$I2C_NUM_MCTP" ]
-tap_result "i2c: response message limit raised to 1 KiB on both endpoints" $? \
-    "$n_limit of $I2C_NUM_MCTP"
+tap_count "i2c: response message limit raised to 1 KiB on both endpoints" \
+    "$client" '^i2c response-limit eid [0-9]+ 1024 bytes$' "$I2C_NUM_MCTP"
 # The switch's endpoint sends 68-byte packets, the type 3 device's 254
 cel_check() { # SERIAL MTU
     local eid

@@ -23,6 +23,14 @@ tap_match() {
     tap_result "$1" $? "no line matches: $3"
 }
 
+# tap_count DESCRIPTION TEXT ERE N: exactly N lines of TEXT match the ERE
+tap_count() {
+    local got
+    got=$(grep -cE "$3" <<<"$2")
+    [ "$got" = "$4" ]
+    tap_result "$1" $? "$got of $4 lines match: $3"
+}
+
 # tap_end WHAT TEXT LOG: the plan; on failure the TEXT (WHAT output, from
 # LOG) as diagnostics, and exit status 1
 tap_end() {
