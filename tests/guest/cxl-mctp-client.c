@@ -774,6 +774,12 @@ out:
     return rc;
 }
 
+/* The prefix of the lines about the endpoint on @l */
+static const char *link_via(const struct link *l)
+{
+    return l->i2c ? "i2c " : "usb ";
+}
+
 static bool link_has_type(const struct link *l, uint8_t type)
 {
     unsigned i;
@@ -1432,7 +1438,7 @@ static void demo(struct link *links, unsigned n)
             continue;
         }
         ep.dev = links[i].dev;
-        via = links[i].i2c ? "i2c " : "usb ";
+        via = link_via(&links[i]);
         type = cxl_identify(&ep);
         if (type == COMPONENT_SWITCH) {
             switch_commands(&ep, true);
@@ -1513,6 +1519,21 @@ static void bench_mctp(struct cxl_ep *ep, const char *what, uint16_t opcode,
 }
 
 /*
+ * Command @id through the primary mailbox of the memory device open on
+ * @fd (CXL_MEM_SEND_COMMAND), its output in @out (at most @size bytes):
+ * 0, or -1 with errno or cmd->retval saying why
+ */
+static int memdev_cmd(int fd, struct cxl_send_command *cmd, uint32_t id,
+                      void *out, uint32_t size)
+{
+    memset(cmd, 0, sizeof(*cmd));
+    cmd->id = id;
+    cmd->out.size = size;
+    cmd->out.payload = (uintptr_t)out;
+    return ioctl(fd, CXL_MEM_SEND_COMMAND, cmd) < 0 || cmd->retval ? -1 : 0;
+}
+
+/*
  * The same command through a type 3 device's primary mailbox, the in-band
  * path: CXL_MEM_SEND_COMMAND on /dev/cxl/memN.
  */
@@ -1534,11 +1555,8 @@ static void bench_mailbox(unsigned n)
         }
         t0 = now_s();
         for (i = 0; i < n; i++) {
-            memset(&cmd, 0, sizeof(cmd));
-            cmd.id = CXL_MEM_COMMAND_ID_GET_SUPPORTED_LOGS;
-            cmd.out.size = sizeof(out);
-            cmd.out.payload = (uintptr_t)out;
-            if (ioctl(fd, CXL_MEM_SEND_COMMAND, &cmd) < 0 || cmd.retval) {
+            if (memdev_cmd(fd, &cmd, CXL_MEM_COMMAND_ID_GET_SUPPORTED_LOGS,
+                           out, sizeof(out))) {
                 fail("%s: Get Supported Logs: %s, return code 0x%x", path,
                      strerror(errno), cmd.retval);
                 break;
@@ -1569,7 +1587,7 @@ static void bench(struct link *links, unsigned n_links, unsigned n)
         if (!links[i].eid || cxl_open(&ep, links[i].eid)) {
             continue;
         }
-        via = links[i].i2c ? "i2c " : "usb ";
+        via = link_via(&links[i]);
         type = cxl_identify(&ep);
         if (type >= 0) {
             const char *what = type == COMPONENT_SWITCH ? "switch" : "type3";
@@ -1658,11 +1676,7 @@ static void *conc_inband(void *opaque)
         struct cxl_send_command cmd;
 
         k = i % 2;
-        memset(&cmd, 0, sizeof(cmd));
-        cmd.id = cmds[k].id;
-        cmd.out.size = sizeof(out);
-        cmd.out.payload = (uintptr_t)out;
-        if (ioctl(ib->fd, CXL_MEM_SEND_COMMAND, &cmd) < 0 || cmd.retval) {
+        if (memdev_cmd(ib->fd, &cmd, cmds[k].id, out, sizeof(out))) {
             snprintf(s->error, sizeof(s->error), "in band, command %u (%s): "
                      "%s, return code 0x%x", i, cmds[k].name,
                      strerror(errno), cmd.retval);
@@ -1761,7 +1775,7 @@ static void concurrent(struct link *links, unsigned n_links, unsigned n)
         if (!links[i].eid || cxl_open(&ep, links[i].eid)) {
             continue;
         }
-        via = links[i].i2c ? "i2c " : "usb ";
+        via = link_via(&links[i]);
         if (cxl_identify(&ep) != COMPONENT_TYPE3) {
             goto next;
         }

@@ -206,7 +206,8 @@ static int probe_eventfd(void)
 static int probe_memfd(void)
 {
     const char *w = "memfd";
-    AUTOCLOSE int mfd = memfd_create("extra-probe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    AUTOCLOSE int mfd = memfd_create("extra-probe",
+                                     MFD_CLOEXEC | MFD_ALLOW_SEALING);
     static const char data[] = "sealed";
 
     if (mfd < 0) {
@@ -307,7 +308,8 @@ static int probe_inotify(const char *dir)
     if (read(ifd, &u, sizeof(u)) < (ssize_t)sizeof(u.ev)) {
         return fail(w, "read", errno);
     }
-    if (!(u.ev.mask & IN_CREATE) || !u.ev.len || strcmp(u.ev.name, "extra-probe.new")) {
+    if (!(u.ev.mask & IN_CREATE) || !u.ev.len ||
+        strcmp(u.ev.name, "extra-probe.new")) {
         return fail(w, "read (event)", 0);
     }
     ok(w, "event=IN_CREATE name=%s", u.ev.name);
