@@ -899,14 +899,31 @@ static void test_malformed(void)
     test_end(&t);
 }
 
-/* Migration with bytes in the RX FIFO and a master transfer open */
-static void test_migrate(void)
+/* Migrate @t to a new QEMU started with @args, over a UNIX socket */
+static void migrate(Test *t, const char *args)
 {
     g_autofree char *tmp = g_dir_make_tmp("dw-i2c-XXXXXX", NULL);
     g_autofree char *sock = g_strdup_printf("%s/migrate", tmp);
     g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    QTestState *dst = qtest_initf("%s -incoming %s", args, uri);
+
+    qtest_qmp_assert_success(t->qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    qtest_qmp_eventwait(t->qts, "STOP");
+    qtest_qmp_eventwait(dst, "RESUME");
+    qtest_quit(t->qts);
+    t->qts = dst;
+    qpci_free_pc(t->pcibus);
+    t->pcibus = qpci_new_pc(dst, &t->alloc);
+    qdw_i2c_migrated(t->i2c, dst, t->pcibus);
+    unlink(sock);
+    rmdir(tmp);
+}
+
+/* Migration with bytes in the RX FIFO and a master transfer open */
+static void test_migrate(void)
+{
     const char *args = DW_ARGS DDC_ARGS;
-    QTestState *dst;
     uint8_t buf[8];
     Test t;
     int i;
@@ -926,16 +943,7 @@ static void test_migrate(void)
     g_assert_cmpuint(rd(&t, DW_IC_RXFLR), ==, 3);
     g_assert(rd(&t, DW_IC_STATUS) & DW_IC_STATUS_MST_ACTIVITY);
 
-    dst = qtest_initf("%s -incoming %s", args, uri);
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'migrate', "
-                             "'arguments': { 'uri': %s } }", uri);
-    qtest_qmp_eventwait(t.qts, "STOP");
-    qtest_qmp_eventwait(dst, "RESUME");
-    qtest_quit(t.qts);
-    t.qts = dst;
-    qpci_free_pc(t.pcibus);
-    t.pcibus = qpci_new_pc(dst, &t.alloc);
-    qdw_i2c_migrated(t.i2c, dst, t.pcibus);
+    migrate(&t, args);
 
     g_assert_cmphex(rd(&t, DW_IC_TAR), ==, DDC_ADDR);
     g_assert_cmphex(rd(&t, DW_IC_SAR), ==, OWN_ADDR);
@@ -960,8 +968,6 @@ static void test_migrate(void)
     ddc_read(&t, 0, buf, sizeof(buf));
     g_assert(!memcmp(buf, edid_header, sizeof(buf)));
     test_end(&t);
-    unlink(sock);
-    rmdir(tmp);
 }
 
 /*
@@ -972,12 +978,8 @@ static void test_migrate(void)
  */
 static void test_migrate_target_hold(void)
 {
-    g_autofree char *tmp = g_dir_make_tmp("dw-i2c-XXXXXX", NULL);
-    g_autofree char *sock = g_strdup_printf("%s/migrate", tmp);
-    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
     static const uint8_t to_echo[] = { OWN_ADDR, 0xb1, 0xb2 };
     const char *args = DW_ARGS ",rx-fifo-depth=2" DDC_ARGS ECHO_ARGS;
-    QTestState *dst;
     uint8_t buf[8];
     Test t;
     int i;
@@ -1002,16 +1004,7 @@ static void test_migrate_target_hold(void)
                       DW_IC_STATUS_SLV_HOLD_RX_FULL));
     rd(&t, DW_IC_CLR_INTR);
 
-    dst = qtest_initf("%s -incoming %s", args, uri);
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'migrate', "
-                             "'arguments': { 'uri': %s } }", uri);
-    qtest_qmp_eventwait(t.qts, "STOP");
-    qtest_qmp_eventwait(dst, "RESUME");
-    qtest_quit(t.qts);
-    t.qts = dst;
-    qpci_free_pc(t.pcibus);
-    t.pcibus = qpci_new_pc(dst, &t.alloc);
-    qdw_i2c_migrated(t.i2c, dst, t.pcibus);
+    migrate(&t, args);
 
     step(&t);
     g_assert_cmpuint(rd(&t, DW_IC_RXFLR), ==, 2);
@@ -1029,8 +1022,6 @@ static void test_migrate_target_hold(void)
     ddc_read(&t, 0, buf, sizeof(buf));
     g_assert(!memcmp(buf, edid_header, sizeof(buf)));
     test_end(&t);
-    unlink(sock);
-    rmdir(tmp);
 }
 
 int main(int argc, char **argv)

@@ -458,7 +458,7 @@ static void test_bus_never_frees(void)
     size_t len;
 
     i2c_test_start(&t);
-    /* Not a target yet: the endpoint retries its address after 1 ms */
+    /* Not a target yet: the endpoint retries its address after 100 us */
     qdw_i2c_target_off(t.i2c);
     len = mctp_smbus_frame(&t, frame, pkt, get_eid_packet(pkt, 1));
     i2c_write_raw(&t, frame, len);
