@@ -46,6 +46,7 @@
 #define EP_MAILBOX          (-1)
 
 #define CXL_MBOX_BG_STARTED 0x0001
+#define CXL_MBOX_BUSY       0x0006
 #define CXL_MBOX_INVALID_PA 0x000f
 #define CXL_MBOX_INVALID_EXTENT_LIST 0x001e
 #define CXL_MBOX_REQUEST_ABORT_NOTSUP 0x0020
@@ -424,6 +425,270 @@ static void valid_port_state(Sweep *s, const SweepOp *op)
                     CXL_MBOX_INVALID_INPUT);
 }
 
+/* A switch port's state, from 5101h: the port's information block */
+static const uint8_t *port_state(Sweep *s, uint8_t port)
+{
+    uint8_t in[2] = { 1, port };
+
+    return sweep_ok(s, 0x5101, in, sizeof(in), 4 + 16) + 4;
+}
+
+#define PORT_CONFIG_STATE   1           /* offsets in the block */
+#define PORT_NEG_WIDTH      7
+#define PORT_LTSSM          11
+#define PORT_LINK_STATE     13
+#define PORT_BINDING        1           /* config states */
+#define PORT_UNBINDING      2
+#define PORT_DSP            3
+#define LTSSM_DETECT        0
+#define LTSSM_L0            4
+#define LINK_PERST          (1 << 1)
+#define LINK_PRSNT          (1 << 2)
+
+/* What the host sees of a downstream port, read with 5103h */
+#define DSP_EXP_CAP         0x90
+#define DSP_LNKSTA_DWORD    (DSP_EXP_CAP + 0x10)    /* LNKSTA in [31:16] */
+#define DSP_DLLLA           (1u << (16 + 13))
+#define DSP_SLTSTA_DWORD    (DSP_EXP_CAP + 0x18)    /* SLTSTA in [31:16] */
+#define DSP_PDS             (1u << (16 + 6))
+
+static uint32_t ppb_config_read(Sweep *s, uint8_t port, uint16_t addr)
+{
+    uint8_t in[8] = { port, addr & 0xff, 0xf0 | addr >> 8, 0 };
+
+    return ldl_le_p(sweep_ok(s, 0x5103, in, sizeof(in), 4));
+}
+
+/*
+ * 5102h Physical Port Control: PERST# held takes the link below the port
+ * down, for the FM-API and for the host; Reset PPB resets what is below
+ */
+static void valid_port_control(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[2] = { CXL_MEM0_PORT, 0 };           /* assert PERST# */
+    const uint8_t *st;
+
+    sweep_ok(s, op->opcode, in, sizeof(in), 0);
+    st = port_state(s, CXL_MEM0_PORT);
+    g_assert_cmphex(lduw_le_p(st + PORT_LINK_STATE), ==,
+                    LINK_PERST | LINK_PRSNT);
+    g_assert_cmpuint(st[PORT_LTSSM], ==, LTSSM_DETECT);
+    g_assert_cmpuint(st[PORT_NEG_WIDTH], ==, 0);
+    g_assert_false(ppb_config_read(s, CXL_MEM0_PORT, DSP_LNKSTA_DWORD) &
+                   DSP_DLLLA);
+    g_assert_true(ppb_config_read(s, CXL_MEM0_PORT, DSP_SLTSTA_DWORD) &
+                  DSP_PDS);
+
+    in[1] = 1;                                      /* deassert */
+    sweep_ok(s, op->opcode, in, sizeof(in), 0);
+    st = port_state(s, CXL_MEM0_PORT);
+    g_assert_cmphex(lduw_le_p(st + PORT_LINK_STATE), ==, LINK_PRSNT);
+    g_assert_cmpuint(st[PORT_LTSSM], ==, LTSSM_L0);
+    g_assert_cmpuint(st[PORT_NEG_WIDTH], !=, 0);
+    g_assert_true(ppb_config_read(s, CXL_MEM0_PORT, DSP_LNKSTA_DWORD) &
+                  DSP_DLLLA);
+
+    in[1] = 2;                                      /* reset PPB */
+    sweep_ok(s, op->opcode, in, sizeof(in), 0);
+    g_assert_cmpuint(port_state(s, CXL_MEM0_PORT)[PORT_LTSSM], ==, LTSSM_L0);
+
+    /* An empty port has no link to hold */
+    in[0] = 2;
+    in[1] = 0;
+    sweep_ok(s, op->opcode, in, sizeof(in), 0);
+    st = port_state(s, 2);
+    g_assert_cmphex(lduw_le_p(st + PORT_LINK_STATE), ==, LINK_PERST);
+    g_assert_cmpuint(st[PORT_LTSSM], ==, LTSSM_DETECT);
+    in[1] = 1;
+    sweep_ok(s, op->opcode, in, sizeof(in), 0);
+
+    in[1] = 3;                                      /* reserved */
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    in[0] = CXL_USP_PORT;                           /* the host's link */
+    in[1] = 0;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    in[0] = 7;                                      /* no such port */
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+}
+
+/*
+ * 5103h Send PPB CXL.io Configuration Request: the IDs of a downstream
+ * and the upstream port; a byte written to one and read back
+ */
+static void valid_ppb_config(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[8] = { CXL_MEM0_PORT, 0x3c, 0x10, 0x80, 0x5a, 0xa5, 0, 0 };
+
+    g_assert_cmphex(ppb_config_read(s, CXL_MEM0_PORT, 0), ==, 0xa12919e5);
+    g_assert_cmphex(ppb_config_read(s, CXL_USP_PORT, 0), ==, 0xa12819e5);
+    /* Interrupt Line, byte 0 of its dword */
+    sweep_ok(s, op->opcode, in, sizeof(in), 4);
+    g_assert_cmphex(ppb_config_read(s, CXL_MEM0_PORT, 0x3c) & 0xff, ==, 0x5a);
+    /* No byte enabled, nothing written */
+    in[2] = 0;
+    in[4] = 0x77;
+    sweep_ok(s, op->opcode, in, sizeof(in), 4);
+    /* Unaligned: the dword it is in */
+    g_assert_cmphex(ppb_config_read(s, CXL_MEM0_PORT, 0x3e) & 0xff, ==, 0x5a);
+    in[0] = 7;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+}
+
+#define VPPB_UNBOUND        0
+#define VPPB_IN_PROGRESS    1
+#define VPPB_BOUND_PORT     2
+
+/*
+ * 5200h Get Virtual CXL Switch Info: VCS 0 with the three downstream
+ * ports bound, an unknown VCS marked invalid; a window of the vPPB list
+ */
+static void valid_vcs_info(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[5] = { 0, 0xff, 2, 0, 5 };
+    const uint8_t *vi;
+    int i;
+
+    vi = sweep_ok(s, op->opcode, in, sizeof(in), 4 + 4 + 4 * 3 + 4);
+    g_assert_cmpuint(vi[0], ==, 2);
+    g_assert_cmpuint(vi[4], ==, 0);
+    g_assert_cmpuint(vi[5], ==, 1);                 /* enabled */
+    g_assert_cmpuint(vi[6], ==, CXL_USP_PORT);
+    g_assert_cmpuint(vi[7], ==, CXL_NUM_DSPS);
+    for (i = 0; i < CXL_NUM_DSPS; i++) {
+        g_assert_cmpuint(vi[8 + 4 * i], ==, VPPB_BOUND_PORT);
+        g_assert_cmpuint(vi[9 + 4 * i], ==, i);
+        g_assert_cmphex(vi[10 + 4 * i], ==, 0xff);
+    }
+    g_assert_cmpuint(vi[20], ==, 5);
+    g_assert_cmphex(vi[21], ==, 0xff);              /* no such VCS */
+
+    in[0] = 2;                                      /* from vPPB 2, one */
+    in[1] = 1;
+    in[2] = 1;
+    vi = sweep_ok(s, op->opcode, in, 4, 4 + 4 + 4);
+    g_assert_cmpuint(vi[9], ==, 2);
+    in[0] = CXL_NUM_DSPS;                           /* past the last */
+    vi = sweep_ok(s, op->opcode, in, 4, 4 + 4);
+    g_assert_cmpuint(vi[7], ==, CXL_NUM_DSPS);
+    in[2] = 3;                                      /* VCS list cut short */
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_PAYLOAD_LENGTH);
+}
+
+static uint8_t vppb_status(Sweep *s, uint8_t vppb)
+{
+    uint8_t in[4] = { vppb, 1, 1, 0 };
+
+    return sweep_ok(s, 0x5200, in, sizeof(in), 4 + 4 + 4)[8];
+}
+
+static uint16_t bind_vppb(Sweep *s, uint8_t vcs, uint8_t vppb, uint8_t port,
+                          uint16_t ld)
+{
+    uint8_t in[6] = { vcs, vppb, port, 0 };
+
+    stw_le_p(in + 4, ld);
+    return sweep_cmd(s, 0x5201, in, sizeof(in));
+}
+
+static uint16_t unbind_vppb(Sweep *s, uint8_t vcs, uint8_t vppb,
+                            uint8_t option)
+{
+    uint8_t in[3] = { vcs, vppb, option };
+
+    return sweep_cmd(s, 0x5202, in, sizeof(in));
+}
+
+/* A bind or unbind of @vppb runs in the background, then is done */
+static void vppb_wait(Sweep *s, uint16_t opcode, uint8_t vppb)
+{
+    const uint8_t *st;
+
+    g_assert_cmpuint(vppb_status(s, vppb), ==, VPPB_IN_PROGRESS);
+    g_assert_cmpuint(port_state(s, vppb)[PORT_CONFIG_STATE], ==,
+                     opcode == 0x5201 ? PORT_BINDING : PORT_UNBINDING);
+    st = sweep_ok(s, 0x0002, NULL, 0, 8);
+    g_assert_cmphex(st[0] & 1, ==, 1);              /* running */
+    g_assert_cmphex(lduw_le_p(st + 2), ==, opcode);
+    qtest_clock_step(s->t.qts, NSEC_PER_SEC);
+    st = sweep_ok(s, 0x0002, NULL, 0, 8);
+    g_assert_cmphex(st[0], ==, 100 << 1);           /* done, 100% */
+    g_assert_cmphex(lduw_le_p(st + 4), ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(port_state(s, vppb)[PORT_CONFIG_STATE], ==, PORT_DSP);
+}
+
+/*
+ * 5202h Unbind vPPB: the type 3 device's port reports no card and no
+ * link to the host; Get Virtual CXL Switch Info has it unbound.  A second
+ * unbind while it runs is Busy, once done it is Invalid Input.  Bound
+ * again by 5201h at the end.
+ */
+static void valid_unbind_vppb(Sweep *s, const SweepOp *op)
+{
+    g_assert_cmphex(unbind_vppb(s, 0, CXL_MEM0_PORT, 3), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(unbind_vppb(s, 1, CXL_MEM0_PORT, 0), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(unbind_vppb(s, 0, CXL_NUM_DSPS, 0), ==,
+                    CXL_MBOX_INVALID_INPUT);
+
+    g_assert_cmphex(unbind_vppb(s, 0, CXL_MEM0_PORT, 2), ==,
+                    CXL_MBOX_BG_STARTED);
+    g_assert_cmpuint(s->out_len, ==, 0);
+    g_assert_cmphex(unbind_vppb(s, 0, CXL_MEM0_PORT, 2), ==, CXL_MBOX_BUSY);
+    vppb_wait(s, op->opcode, CXL_MEM0_PORT);
+    g_assert_cmpuint(vppb_status(s, CXL_MEM0_PORT), ==, VPPB_UNBOUND);
+    g_assert_cmpuint(vppb_status(s, CXL_DCD_PORT), ==, VPPB_BOUND_PORT);
+    g_assert_false(ppb_config_read(s, CXL_MEM0_PORT, DSP_SLTSTA_DWORD) &
+                   DSP_PDS);
+    g_assert_false(ppb_config_read(s, CXL_MEM0_PORT, DSP_LNKSTA_DWORD) &
+                   DSP_DLLLA);
+    g_assert_cmpuint(port_state(s, CXL_MEM0_PORT)[PORT_LTSSM], ==,
+                     LTSSM_DETECT);
+    g_assert_cmphex(unbind_vppb(s, 0, CXL_MEM0_PORT, 0), ==,
+                    CXL_MBOX_INVALID_INPUT);
+
+    g_assert_cmphex(bind_vppb(s, 0, CXL_MEM0_PORT, CXL_MEM0_PORT, 0xffff), ==,
+                    CXL_MBOX_BG_STARTED);
+    vppb_wait(s, 0x5201, CXL_MEM0_PORT);
+}
+
+/*
+ * 5201h Bind vPPB: a bound vPPB is Invalid Input; unbound, it binds only
+ * to its own port as a whole, and the host sees the card and the link
+ * come back
+ */
+static void valid_bind_vppb(Sweep *s, const SweepOp *op)
+{
+    g_assert_cmphex(bind_vppb(s, 0, CXL_DCD_PORT, CXL_DCD_PORT, 0xffff), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(unbind_vppb(s, 0, CXL_DCD_PORT, 0), ==,
+                    CXL_MBOX_BG_STARTED);
+    vppb_wait(s, 0x5202, CXL_DCD_PORT);
+    g_assert_false(ppb_config_read(s, CXL_DCD_PORT, DSP_SLTSTA_DWORD) &
+                   DSP_PDS);
+
+    g_assert_cmphex(bind_vppb(s, 0, CXL_DCD_PORT, CXL_MEM0_PORT, 0xffff), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(bind_vppb(s, 0, CXL_DCD_PORT, CXL_DCD_PORT, 0), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(bind_vppb(s, 1, CXL_DCD_PORT, CXL_DCD_PORT, 0xffff), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(bind_vppb(s, 0, CXL_DCD_PORT, CXL_DCD_PORT, 0xffff), ==,
+                    CXL_MBOX_BG_STARTED);
+    vppb_wait(s, op->opcode, CXL_DCD_PORT);
+    g_assert_cmpuint(vppb_status(s, CXL_DCD_PORT), ==, VPPB_BOUND_PORT);
+    g_assert_true(ppb_config_read(s, CXL_DCD_PORT, DSP_SLTSTA_DWORD) &
+                  DSP_PDS);
+    g_assert_true(ppb_config_read(s, CXL_DCD_PORT, DSP_LNKSTA_DWORD) &
+                  DSP_DLLLA);
+    g_assert_cmpuint(port_state(s, CXL_DCD_PORT)[PORT_LTSSM], ==, LTSSM_L0);
+}
+
 /*
  * 5300h Tunnel Management Command: Identify of what is behind it - the
  * DCD's FM-owned LD behind switch port 1, LD 0 behind a type 3 device
@@ -675,15 +940,18 @@ static const SweepOp sweep_ops[] = {
       valid_identify_switch },
     { 0x5101, "Get Physical Port State", 1, true, CCI_SWITCH,
       valid_port_state },
-    { 0x5102, "Physical Port Control", 2 },
-    { 0x5103, "Send PPB CXL.io Configuration Request", 8, true },
+    { 0x5102, "Physical Port Control", 2, false, CCI_SWITCH,
+      valid_port_control },
+    { 0x5103, "Send PPB CXL.io Configuration Request", 8, false, CCI_SWITCH,
+      valid_ppb_config },
     { 0x5104, "Get Domain Validation SV State", 0 },
     { 0x5105, "Set Domain Validation SV", 0x10 },
     { 0x5106, "Get VCS Domain Validation SV State", 1 },
     { 0x5107, "Get Domain Validation SV", 1 },
-    { 0x5200, "Get Virtual CXL Switch Info", 4, true },
-    { 0x5201, "Bind vPPB", 6 },
-    { 0x5202, "Unbind vPPB", 3 },
+    { 0x5200, "Get Virtual CXL Switch Info", 4, true, CCI_SWITCH,
+      valid_vcs_info },
+    { 0x5201, "Bind vPPB", 6, false, CCI_SWITCH, valid_bind_vppb },
+    { 0x5202, "Unbind vPPB", 3, false, CCI_SWITCH, valid_unbind_vppb },
     { 0x5203, "Generate AER Event", 8, true },
     { 0x5300, "Tunnel Management Command", 4 + CXL_HDR_SIZE, true,
       CCI_SWITCH | CCI_T3_ANY, valid_tunnel },
