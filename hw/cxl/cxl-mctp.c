@@ -40,8 +40,8 @@ static bool cxl_mctp_cci_init(CXLCCI *cci, DeviceState *target,
         cxl_initialize_usp_mctpcci(cci, target, intf,
                                    CXL_MCTP_DEFAULT_PAYLOAD);
     } else if (object_dynamic_cast(OBJECT(target), TYPE_CXL_TYPE3)) {
-        cxl_initialize_t3_fm_owned_ld_mctpcci(cci, target, intf,
-                                              CXL_MCTP_DEFAULT_PAYLOAD);
+        cxl_initialize_t3_mctpcci(cci, target, intf,
+                                  CXL_MCTP_DEFAULT_PAYLOAD);
     } else {
         error_setg(errp, "target '%s' is a %s: it must be a %s (switch "
                    "upstream port) or a %s device",

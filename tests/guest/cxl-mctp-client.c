@@ -113,15 +113,24 @@
 #define CXL_CAT_RSP             1
 #define CXL_PL_LEN_MASK         0x1fffff
 #define CXL_MAX_PAYLOAD         4096
+#define CXL_RC_BG_STARTED       0x0001
+#define CXL_BO                  0x80    /* in the last length byte */
 
 /* Opcodes: command set in the high byte */
 #define OP_IDENTIFY             0x0001
+#define OP_BG_STATUS            0x0002
 #define OP_GET_RSP_LIMIT        0x0003
 #define OP_SET_RSP_LIMIT        0x0004
+#define OP_GET_TIMESTAMP        0x0300
+#define OP_SET_TIMESTAMP        0x0301
 #define OP_GET_SUPPORTED_LOGS   0x0400
 #define OP_GET_LOG              0x0401
 #define OP_IDENTIFY_SWITCH      0x5100
 #define OP_GET_PORT_STATE       0x5101
+#define OP_PORT_CONTROL         0x5102
+#define OP_GET_VCS_INFO         0x5200
+#define OP_BIND_VPPB            0x5201
+#define OP_UNBIND_VPPB          0x5202
 #define OP_TUNNEL               0x5300
 #define OP_GET_LD_INFO          0x5400
 #define OP_GET_DCD_INFO         0x5600
@@ -165,6 +174,8 @@ struct cxl_ep {
 };
 
 static int failures;
+/* A background command may start (cxl_cmd_bg()), and one did */
+static bool bg_allowed, bg_started;
 /* MCTP network of the links (--net), and our EID on them (--local-eid) */
 static uint32_t mctp_net = MCTP_NET_ANY;
 /* I2C addresses of the endpoints on each mctpi2cN link (--i2c-addrs) */
@@ -936,6 +947,14 @@ static int cxl_check_response(const char *where, const uint8_t *h, size_t len,
                     " the header", where, opcode, pl_len, len - CXL_HDR_SIZE);
     }
     rc = get_le16(h + 8);
+    if (rc == CXL_RC_BG_STARTED && bg_allowed) {
+        if (!(h[7] & CXL_BO)) {
+            return fail("%s opcode %04xh: background command started, but "
+                        "the BO bit is clear", where, opcode);
+        }
+        bg_started = true;
+        return 0;
+    }
     if (rc) {
         return fail("%s opcode %04xh: return code 0x%04x (%s)", where, opcode,
                     rc, cxl_rc_name(rc));
@@ -1077,8 +1096,11 @@ static int cxl_identify(struct cxl_ep *ep)
     return type;
 }
 
-/* Tunnel Management Command (5300h) carrying Identify to switch port @port */
-static int cxl_tunnel_identify(struct cxl_ep *ep, uint8_t port)
+/*
+ * Tunnel Management Command (5300h) carrying Identify to switch port
+ * @port; the serial number of what answered in @sn
+ */
+static int cxl_tunnel_identify(struct cxl_ep *ep, uint8_t port, uint64_t *sn)
 {
     uint8_t in[4 + CXL_HDR_SIZE], out[128];
     const uint8_t *inner = out + 4;
@@ -1108,6 +1130,9 @@ static int cxl_tunnel_identify(struct cxl_ep *ep, uint8_t port)
                     resp_len - CXL_HDR_SIZE);
     }
     inner += CXL_HDR_SIZE;
+    if (sn) {
+        *sn = get_le64(inner + 8);
+    }
     say("tunnel port %u sn 0x%llx type %u max-msg %u", port,
         (unsigned long long)get_le64(inner + 8), inner[17],
         inner[16] < 32 ? 1u << inner[16] : 0);
@@ -1142,6 +1167,17 @@ static const char *port_device_type(uint8_t t)
     }
 }
 
+/* CXL r3.2 Table 7-19 LTSSM State */
+static const char *ltssm_state(uint8_t s)
+{
+    static const char *const states[] = {
+        "detect", "polling", "configuration", "recovery", "L0", "L0s", "L1",
+        "L2", "disabled", "loopback", "hot-reset",
+    };
+
+    return s < sizeof(states) / sizeof(states[0]) ? states[s] : "reserved";
+}
+
 /* PCIe link speed encoding (Link Capabilities / Status) in GT/s */
 static const char *link_speed(uint8_t s)
 {
@@ -1150,6 +1186,15 @@ static const char *link_speed(uint8_t s)
     };
 
     return s < sizeof(speeds) / sizeof(speeds[0]) ? speeds[s] : "?";
+}
+
+/* A port's information block of Get Physical Port State (5101h) */
+static void port_state_line(const uint8_t *b)
+{
+    say("port %u state %s device %s width x%u/x%u speed %s/%s GT/s ltssm %s "
+        "perst %u", b[0], port_config_state(b[1]), port_device_type(b[4]),
+        b[6], b[7], link_speed(b[9]), link_speed(b[10]), ltssm_state(b[11]),
+        (get_le16(b + 13) >> 1) & 1);
 }
 
 /*
@@ -1210,9 +1255,7 @@ static int switch_commands(struct cxl_ep *ep, bool tunnel)
                       "%u", ep->eid, i, b[0], ports[i]);
             continue;
         }
-        say("port %u state %s device %s width x%u/x%u speed %s/%s GT/s",
-            b[0], port_config_state(b[1]), port_device_type(b[4]),
-            b[6], b[7], link_speed(b[9]), link_speed(b[10]));
+        port_state_line(b);
     }
 
     /* Identify, tunnelled to every type 3 device below a downstream port */
@@ -1220,7 +1263,7 @@ static int switch_commands(struct cxl_ep *ep, bool tunnel)
         const uint8_t *b = out + 4 + 16 * i;
 
         if (b[1] == 3 && (b[4] == 4 || b[4] == 5) &&
-            cxl_tunnel_identify(ep, b[0])) {
+            cxl_tunnel_identify(ep, b[0], NULL)) {
             rc = -1;
         }
     }
@@ -1755,6 +1798,348 @@ static int memdev_by_serial(uint64_t sn, char *path, size_t size)
     return found;
 }
 
+/* Managing the fabric                                                       */
+
+/*
+ * Run @opcode, which may start in the background: 1 if it did, 0 if it
+ * completed at once, -1 if it failed
+ */
+static int cxl_cmd_bg(struct cxl_ep *ep, uint16_t opcode, const void *in,
+                      size_t in_len)
+{
+    uint8_t out[64];
+    size_t len;
+    int rc;
+
+    bg_allowed = true;
+    bg_started = false;
+    rc = cxl_cmd(ep, opcode, in, in_len, out, sizeof(out), 0, &len);
+    bg_allowed = false;
+    return rc ? -1 : bg_started;
+}
+
+/*
+ * Poll Background Operation Status (0002h) until @opcode is done, at
+ * most BG_TIMEOUT_S: its return code, or -1; how long it took in @secs
+ */
+#define BG_TIMEOUT_S    10
+#define POLL_US         20000
+static int bg_wait(struct cxl_ep *ep, uint16_t opcode, double *secs)
+{
+    double t0 = now_s();
+    uint8_t out[16];
+    size_t len;
+
+    for (;;) {
+        if (cxl_cmd(ep, OP_BG_STATUS, NULL, 0, out, sizeof(out), 8, &len)) {
+            return -1;
+        }
+        if (get_le16(out + 2) != opcode) {
+            return fail("eid %u: background operation %04xh, not %04xh",
+                        ep->eid, get_le16(out + 2), opcode);
+        }
+        *secs = now_s() - t0;
+        if (!(out[0] & 1)) {
+            return get_le16(out + 4);
+        }
+        if (*secs > BG_TIMEOUT_S) {
+            return fail("eid %u: %04xh still running after %d s (%u%%)",
+                        ep->eid, opcode, BG_TIMEOUT_S, out[0] >> 1);
+        }
+        usleep(POLL_US);
+    }
+}
+
+#define VPPB_UNBOUND        0
+#define VPPB_IN_PROGRESS    1
+#define VPPB_BOUND_PORT     2
+#define VPPB_BOUND_LD       3
+
+static const char *const vppb_status[] = {
+    "unbound", "in-progress", "bound", "bound-ld",
+};
+
+/*
+ * Get Virtual CXL Switch Info (5200h) of VCS 0: with @want -1, print it
+ * with its vPPBs and return 0; else the binding status of vPPB @want (and
+ * in @port the port it is bound to), or -1
+ */
+static int vcs_info(struct cxl_ep *ep, int want, uint8_t *port)
+{
+    uint8_t in[4] = { 0, 0xff, 1, 0 }, out[CXL_MAX_PAYLOAD];
+    int rc = -1;
+    size_t len;
+    unsigned i;
+
+    if (cxl_cmd(ep, OP_GET_VCS_INFO, in, sizeof(in), out, sizeof(out), 8,
+                &len)) {
+        return -1;
+    }
+    if (out[0] != 1 || out[4] != 0 || out[5] != 1 ||
+        len < 8 + 4u * out[7]) {
+        return fail("eid %u: Get Virtual CXL Switch Info: %u VCSs, VCS %u "
+                    "state %u, %u vPPBs in %zu bytes", ep->eid, out[0],
+                    out[4], out[5], out[7], len);
+    }
+    if (want < 0) {
+        say("vcs eid %u vcs 0 enabled usp-port %u vppbs %u", ep->eid, out[6],
+            out[7]);
+    }
+    for (i = 0; i < out[7]; i++) {
+        const uint8_t *b = out + 8 + 4 * i;
+
+        if (want < 0 && b[0] >= VPPB_BOUND_PORT) {
+            say("vppb %u %s port %u", i, vppb_status[b[0] & 3], b[1]);
+        } else if (want < 0) {
+            say("vppb %u %s", i, vppb_status[b[0] & 3]);
+        } else if ((unsigned)want == i) {
+            rc = b[0];
+            if (port) {
+                *port = b[1];
+            }
+        }
+    }
+    return want < 0 ? 0 : rc;
+}
+
+/*
+ * Bind vPPB (5201h) @vppb of VCS 0 to the whole of @port, or with @port
+ * -1 unbind it (5202h, managed hot-remove); wait for the background
+ * operation.  The vPPB's binding status after it, or -1.
+ */
+static int vppb_bind(struct cxl_ep *ep, uint8_t vppb, int port)
+{
+    uint16_t opcode = port >= 0 ? OP_BIND_VPPB : OP_UNBIND_VPPB;
+    uint8_t in[6] = { 0, vppb, port, 0, 0xff, 0xff }, bound = 0;
+    char now[32];
+    double secs = 0;
+    int rc;
+
+    if (port < 0) {
+        in[2] = 1;              /* managed hot-remove */
+    }
+    rc = cxl_cmd_bg(ep, opcode, in, port >= 0 ? 6 : 3);
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc && (rc = bg_wait(ep, opcode, &secs))) {
+        return rc < 0 ? -1 : fail("eid %u: %s vPPB %u: return code 0x%04x "
+                                  "(%s)", ep->eid, port >= 0 ? "bind" :
+                                  "unbind", vppb, rc, cxl_rc_name(rc));
+    }
+    rc = vcs_info(ep, vppb, &bound);
+    if (rc < 0) {
+        return -1;
+    }
+    snprintf(now, sizeof(now), rc >= VPPB_BOUND_PORT ? "%s port %u" : "%s",
+             vppb_status[rc & 3], bound);
+    say("%s eid %u vppb %u: done in %.2f s, vppb %s",
+        port >= 0 ? "bind" : "unbind", ep->eid, vppb, secs, now);
+    return rc;
+}
+
+/* Get Physical Port State (5101h) of one port, printed */
+static int port_state(struct cxl_ep *ep, uint8_t port)
+{
+    uint8_t in[2] = { 1, port }, out[64];
+    size_t len;
+
+    if (cxl_cmd(ep, OP_GET_PORT_STATE, in, sizeof(in), out, sizeof(out),
+                4 + 16, &len)) {
+        return -1;
+    }
+    port_state_line(out + 4);
+    return 0;
+}
+
+/* Physical Port Control (5102h) @op of @port, then the port's state */
+static int port_control(struct cxl_ep *ep, uint8_t port, uint8_t op)
+{
+    static const char *const ops[] = {
+        "assert-perst", "deassert-perst", "reset",
+    };
+    uint8_t in[2] = { port, op }, out[16];
+    size_t len;
+
+    if (cxl_cmd(ep, OP_PORT_CONTROL, in, sizeof(in), out, sizeof(out), 0,
+                &len)) {
+        return -1;
+    }
+    say("port-control eid %u port %u %s: done", ep->eid, port,
+        op < 3 ? ops[op] : "reserved");
+    return port_state(ep, port);
+}
+
+/* Get Timestamp (0300h), after Set Timestamp (0301h) to @set if not 0 */
+static int timestamp(struct cxl_ep *ep, uint64_t set)
+{
+    uint8_t in[8], out[16];
+    uint64_t ns;
+    time_t secs;
+    char buf[32];
+    size_t len;
+
+    if (set) {
+        for (len = 0; len < 8; len++) {
+            in[len] = set >> (8 * len);
+        }
+        if (cxl_cmd(ep, OP_SET_TIMESTAMP, in, 8, out, sizeof(out), 0,
+                    &len)) {
+            return -1;
+        }
+    }
+    if (cxl_cmd(ep, OP_GET_TIMESTAMP, NULL, 0, out, sizeof(out), 8, &len)) {
+        return -1;
+    }
+    ns = get_le64(out);
+    secs = ns / 1000000000ULL;
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", gmtime(&secs));
+    say("timestamp eid %u %llu ns (%s UTC)%s", ep->eid,
+        (unsigned long long)ns, ns ? buf : "not set", set ? " set" : "");
+    return 0;
+}
+
+/* The time now, in ns since the epoch, for Set Timestamp */
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * The host's view of the type 3 device with serial @sn: its memdev
+ * (memN, in @mem) and the PCI device that memdev belongs to (@bdf).  A
+ * memdev is /sys/bus/cxl/devices/memN, a child of its PCI device.
+ */
+static bool host_sees_memdev(uint64_t sn, char *mem, char *bdf)
+{
+    char path[300], target[300], *slash;
+    ssize_t n;
+
+    if (memdev_by_serial(sn, path, sizeof(path))) {
+        return false;
+    }
+    snprintf(mem, 32, "%.31s", strrchr(path, '/') + 1);
+    snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s", mem);
+    n = readlink(path, target, sizeof(target) - 1);
+    if (n <= 0) {
+        return false;
+    }
+    target[n] = 0;
+    slash = strrchr(target, '/');
+    if (!slash) {
+        return false;
+    }
+    *slash = 0;
+    slash = strrchr(target, '/');
+    snprintf(bdf, 32, "%.31s", slash ? slash + 1 : target);
+    return true;
+}
+
+static bool host_sees_pci(const char *bdf)
+{
+    char path[300];
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+    return access(path, F_OK) == 0;
+}
+
+/*
+ * Wait (at most HOST_TIMEOUT_S) for the host to see the device with
+ * serial @sn, PCI device @bdf, come (@present) or go; print how long
+ */
+#define HOST_TIMEOUT_S  20
+static int host_wait(uint64_t sn, char *bdf, bool present)
+{
+    double t0 = now_s(), t;
+    char mem[32] = "", now_bdf[32];
+    bool mem_seen, pci_seen;
+
+    for (;;) {
+        mem_seen = host_sees_memdev(sn, mem, now_bdf);
+        if (mem_seen) {
+            snprintf(bdf, 32, "%.31s", now_bdf);
+        }
+        pci_seen = host_sees_pci(bdf);
+        t = now_s() - t0;
+        if (mem_seen == present && pci_seen == present) {
+            break;
+        }
+        if (t > HOST_TIMEOUT_S) {
+            return fail("host view of sn 0x%llx after %d s: pci %s %s, "
+                        "memdev %s", (unsigned long long)sn, HOST_TIMEOUT_S,
+                        bdf, pci_seen ? "present" : "gone",
+                        mem_seen ? mem : "gone");
+        }
+        usleep(POLL_US);
+    }
+    if (present) {
+        say("host sn 0x%llx: pci %s and %s back in %.2f s",
+            (unsigned long long)sn, bdf, mem, t);
+    } else {
+        say("host sn 0x%llx: pci %s and its memdev gone in %.2f s",
+            (unsigned long long)sn, bdf, t);
+    }
+    return 0;
+}
+
+/*
+ * On each switch endpoint in turn: unbind the vPPB of the first port with
+ * a type 3 device the host sees, check the host stops seeing it (PCI
+ * device and CXL memdev), bind it again and check it comes back
+ */
+static void bind_cycle(struct link *links, unsigned n_links)
+{
+    unsigned i, done = 0;
+
+    for (i = 0; i < n_links; i++) {
+        uint8_t port;
+        char bdf[32] = "", mem[32];
+        struct cxl_ep ep;
+        uint64_t sn = 0;
+        int vppb, status;
+
+        if (!links[i].eid || cxl_open(&ep, links[i].eid)) {
+            continue;
+        }
+        via = link_via(&links[i]);
+        if (cxl_identify(&ep) != COMPONENT_SWITCH) {
+            goto next;
+        }
+        for (vppb = 0; vppb < 256; vppb++) {
+            status = vcs_info(&ep, vppb, &port);
+            if (status < 0) {
+                fail("bind cycle eid %u: no vPPB with a device the host "
+                     "sees", ep.eid);
+                goto next;
+            }
+            if (status == VPPB_BOUND_PORT &&
+                !cxl_tunnel_identify(&ep, port, &sn) &&
+                host_sees_memdev(sn, mem, bdf)) {
+                break;
+            }
+        }
+        say("bind-cycle eid %u vppb %d port %u sn 0x%llx pci %s %s",
+            ep.eid, vppb, port, (unsigned long long)sn, bdf, mem);
+        if (vppb_bind(&ep, vppb, -1) != VPPB_UNBOUND ||
+            port_state(&ep, port) || host_wait(sn, bdf, false) ||
+            vppb_bind(&ep, vppb, port) != VPPB_BOUND_PORT ||
+            port_state(&ep, port) || host_wait(sn, bdf, true)) {
+            fail("bind cycle eid %u vppb %d did not complete", ep.eid, vppb);
+            goto next;
+        }
+        done++;
+next:
+        cxl_close(&ep);
+        via = "";
+    }
+    if (!done) {
+        fail("bind cycle: no switch endpoint");
+    }
+}
+
 /*
  * For every type 3 device with an MCTP endpoint: at least @n commands in
  * band and at least @n out of band, at the same time
@@ -1824,15 +2209,26 @@ static int usage(const char *prog)
 {
     fprintf(stderr,
             "usage: %s setup|demo [--local-eid N] [--net N] "
-            "[--i2c-addrs A,B,...] [--concurrent N]\n"
+            "[--i2c-addrs A,B,...] [--concurrent N] [--bind-cycle]\n"
             "       %s bench [ROUND-TRIPS] [--local-eid N] [--net N] "
             "[--i2c-addrs A,B,...] [--concurrent N]\n"
             "       %s identify|switch|ld-info|dcd-info EID [--net N]\n"
             "       %s tunnel EID PORT [--net N]\n"
             "       %s set-limit EID LOG2-BYTES [--net N]\n"
             "       %s cel EID [LENGTH [OFFSET]] [--net N]\n"
+            "       %s vcs EID | bind EID VPPB PORT | unbind EID VPPB "
+            "[--net N]\n"
+            "       %s port-state EID PORT | port-control EID PORT OP "
+            "[--net N]\n"
+            "          (OP 0 assert PERST#, 1 deassert PERST#, 2 reset)\n"
+            "       %s timestamp|set-timestamp EID [--net N]\n"
+            "demo --bind-cycle: then unbind and bind again, over each switch "
+            "endpoint,\n"
+            "the vPPB of a device the host sees, and check the host's view."
+            "\n"
             "The EID commands talk to an endpoint already set up by "
-            "\"setup\".\n", prog, prog, prog, prog, prog, prog);
+            "\"setup\".\n", prog, prog, prog, prog, prog, prog, prog, prog,
+            prog);
     return 2;
 }
 
@@ -1882,13 +2278,27 @@ static int eid_command(const char *cmd, unsigned long *args, int nargs)
     } else if (!strcmp(cmd, "switch")) {
         rc = switch_commands(&ep, false);
     } else if (!strcmp(cmd, "tunnel")) {
-        rc = cxl_tunnel_identify(&ep, args[1]);
+        rc = cxl_tunnel_identify(&ep, args[1], NULL);
     } else if (!strcmp(cmd, "ld-info")) {
         rc = ld_info(&ep);
     } else if (!strcmp(cmd, "dcd-info")) {
         rc = dcd_info(&ep);
     } else if (!strcmp(cmd, "set-limit")) {
         rc = set_rsp_limit(&ep, args[1]);
+    } else if (!strcmp(cmd, "vcs")) {
+        rc = vcs_info(&ep, -1, NULL);
+    } else if (!strcmp(cmd, "bind")) {
+        rc = vppb_bind(&ep, args[1], args[2]) == VPPB_BOUND_PORT ? 0 : -1;
+    } else if (!strcmp(cmd, "unbind")) {
+        rc = vppb_bind(&ep, args[1], -1) == VPPB_UNBOUND ? 0 : -1;
+    } else if (!strcmp(cmd, "port-state")) {
+        rc = port_state(&ep, args[1]);
+    } else if (!strcmp(cmd, "port-control")) {
+        rc = port_control(&ep, args[1], args[2]);
+    } else if (!strcmp(cmd, "timestamp")) {
+        rc = timestamp(&ep, 0);
+    } else if (!strcmp(cmd, "set-timestamp")) {
+        rc = timestamp(&ep, realtime_ns());
     } else if (!strcmp(cmd, "cel")) {
         rc = cel_read(&ep, nargs > 1 ? args[1] : 0, nargs > 2 ? args[2] : 0);
     }
@@ -1915,9 +2325,17 @@ int main(int argc, char **argv)
         { "dcd-info", 1, 1, false, { 254 } },
         { "set-limit", 2, 2, false, { 254, 31 } },
         { "cel", 1, 3, false, { 254, CXL_MAX_PAYLOAD, 0xffffffff } },
+        { "vcs", 1, 1, false, { 254 } },
+        { "bind", 3, 3, false, { 254, 255, 255 } },
+        { "unbind", 2, 2, false, { 254, 255 } },
+        { "port-state", 2, 2, false, { 254, 255 } },
+        { "port-control", 3, 3, false, { 254, 255, 2 } },
+        { "timestamp", 1, 1, false, { 254 } },
+        { "set-timestamp", 1, 1, false, { 254 } },
     };
     static struct link links[MAX_MCTP_LINKS];
     unsigned long args[3], v, conc = 0;
+    bool cycle = false;
     unsigned n, c;
     int nargs = 0, i;
 
@@ -1944,6 +2362,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--concurrent") && cmds[c].setup &&
                    i + 1 < argc && parse_num(argv[i + 1], 1, 1000000, &conc)) {
             i++;
+        } else if (!strcmp(argv[i], "--bind-cycle") && cmds[c].setup) {
+            cycle = true;
         } else if (!strcmp(argv[i], "--local-eid") && cmds[c].setup &&
                    i + 1 < argc && parse_num(argv[i + 1], 8, 254, &v)) {
             local_eid = v;
@@ -1972,6 +2392,9 @@ int main(int argc, char **argv)
         }
         if (n && conc) {
             concurrent(links, n, conc);
+        }
+        if (n && cycle) {
+            bind_cycle(links, n);
         }
     }
     if (failures) {

@@ -7,7 +7,8 @@
 # the command line (scripts/topology.sh); then that each type 3 device with
 # an MCTP endpoint answers a few thousand commands in band (its primary
 # mailbox, /dev/cxl/memN) and out of band (MCTP) at the same time, every
-# response checked.  "ehci" (default) puts the switch's USB endpoint behind
+# response checked; last, over each transport, that unbinding a vPPB takes
+# its device away from the host and binding it brings it back.  "ehci" (default) puts the switch's USB endpoint behind
 # EHCI and the DCD's behind xHCI; "xhci" swaps them.  TAP output.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,7 +36,7 @@ echo "# switch's USB endpoint on $MCTP_USP_HC, DCD's on $MCTP_DCD_HC;" \
 timeout "$timeout_s" "$QEMU" "${TOPOLOGY_ARGS[@]}" \
     -nodefaults -nographic -serial mon:stdio -no-reboot \
     -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
-    -append "$(guest_append demo "cxlmctp.concurrent=$concurrent")" \
+    -append "$(guest_append demo "cxlmctp.concurrent=$concurrent" cxlmctp.bindcycle=1)" \
     </dev/null >"$log" 2>&1
 status=$?
 out=$(tr -d '\r' <"$log")
@@ -128,6 +129,23 @@ concurrent_check() {
 }
 concurrent_check "$CXL_DCD_ID" "$CXL_DCD_SN" usb
 concurrent_check "$CXL_PMEM_ID" "$CXL_PMEM_SN" i2c
+
+# --- Managing the fabric: a vPPB unbound and bound again, over each ---------
+# switch endpoint, as FM-API and the host see it
+for t in usb i2c; do
+    check "$t: the bind cycle takes vPPB 0 (port 0, $CXL_PMEM_ID), which the host sees" \
+        "^$t bind-cycle eid [0-9]+ vppb 0 port 0 sn $(hex "$CXL_PMEM_SN") pci [0-9a-f:.]+ mem[0-9]+$"
+    check "$t: Unbind vPPB runs in the background and leaves vPPB 0 unbound" \
+        "^$t unbind eid [0-9]+ vppb 0: done in [0-9.]+ s, vppb unbound$"
+    check "$t: the unbound port's link is down (LTSSM Detect)" \
+        "^$t port 0 state dsp device [a-z0-9-]+ .* ltssm detect perst 0$"
+    check "$t: the host's hot-plug driver removed the PCI device and its CXL memdev" \
+        "^$t host sn $(hex "$CXL_PMEM_SN"): pci [0-9a-f:.]+ and its memdev gone in [0-9.]+ s$"
+    check "$t: Bind vPPB binds vPPB 0 to port 0 again" \
+        "^$t bind eid [0-9]+ vppb 0: done in [0-9.]+ s, vppb bound port 0$"
+    check "$t: the host found the device again: PCI device and CXL memdev" \
+        "^$t host sn $(hex "$CXL_PMEM_SN"): pci [0-9a-f:.]+ and mem[0-9]+ back in [0-9.]+ s$"
+done
 
 check "no client step failed" "^ok$"
 [ "$status" = 0 ] && grep -q '^GUEST: client exit=0$' <<<"$out"

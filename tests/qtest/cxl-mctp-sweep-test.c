@@ -62,11 +62,15 @@
 enum {
     CCI_USP = 1 << 0,       /* switch upstream port, over MCTP */
     CCI_MBOX = 1 << 1,      /* switch mailbox CCI */
-    CCI_T3 = 1 << 2,        /* type 3 FM-owned LD: MCTP CCI, tunnel target */
+    CCI_T3 = 1 << 2,        /* type 3 FM-owned LD, by tunnel */
     CCI_T3_DCD = 1 << 3,    /* the same on a device with DC regions */
     CCI_LD = 1 << 4,        /* the LD of a type 3 device, by tunnel */
+    CCI_T3_EP = 1 << 5,     /* a type 3 device's own MCTP endpoint */
+    CCI_T3_DCD_EP = 1 << 6, /* the same on a device with DC regions */
 };
-#define CCI_T3_ANY          (CCI_T3 | CCI_T3_DCD)
+#define CCI_T3_MCTP         (CCI_T3_EP | CCI_T3_DCD_EP)
+#define CCI_DCD_ANY         (CCI_T3_DCD | CCI_T3_DCD_EP)
+#define CCI_T3_ANY          (CCI_T3 | CCI_DCD_ANY | CCI_T3_EP)
 #define CCI_SWITCH          (CCI_USP | CCI_MBOX)
 #define CCI_ALL             (CCI_SWITCH | CCI_T3_ANY | CCI_LD)
 
@@ -296,15 +300,15 @@ static void valid_bg_abort(Sweep *s, const SweepOp *op)
 }
 
 /*
- * 0300h Get Timestamp: 0 until it is set (the type 3 device's can only
- * be set in-band); once set it runs with the virtual clock.
+ * 0300h Get Timestamp: 0 until it is set (through a tunnel it cannot be);
+ * once set it runs with the virtual clock.
  */
 static void valid_get_timestamp(Sweep *s, const SweepOp *op)
 {
     uint64_t t0 = ldq_le_p(sweep_ok(s, op->opcode, NULL, 0, 8));
 
     qtest_clock_step(s->t.qts, NSEC_PER_SEC);
-    if (s->target->kind & CCI_SWITCH) {
+    if (s->target->kind & (CCI_SWITCH | CCI_T3_MCTP)) {
         /* Set Timestamp's case below has set it already */
         g_assert_cmpuint(ldq_le_p(sweep_ok(s, op->opcode, NULL, 0, 8)), >=,
                          t0 + NSEC_PER_SEC);
@@ -330,6 +334,362 @@ static void valid_set_timestamp(Sweep *s, const SweepOp *op)
     qtest_clock_step(s->t.qts, 2 * NSEC_PER_SEC);
     g_assert_cmpuint(ldq_le_p(sweep_ok(s, 0x0300, NULL, 0, 8)), >=,
                      now + 2 * NSEC_PER_SEC);
+}
+
+/*
+ * Background Operation Status: @opcode runs; a second of virtual time at
+ * a time (the status updates once a second), it completes successfully
+ */
+static void bg_wait(Sweep *s, uint16_t opcode)
+{
+    const uint8_t *st = sweep_ok(s, 0x0002, NULL, 0, 8);
+    int secs;
+
+    g_assert_cmphex(st[0] & 1, ==, 1);              /* running */
+    g_assert_cmphex(lduw_le_p(st + 2), ==, opcode);
+    for (secs = 0; secs < 10 && (st[0] & 1); secs++) {
+        qtest_clock_step(s->t.qts, NSEC_PER_SEC);
+        st = sweep_ok(s, 0x0002, NULL, 0, 8);
+    }
+    g_assert_cmphex(st[0], ==, 100 << 1);           /* done, 100% */
+    g_assert_cmphex(lduw_le_p(st + 2), ==, opcode);
+    g_assert_cmphex(lduw_le_p(st + 4), ==, CXL_MBOX_SUCCESS);
+}
+
+/* The type 3 device's size, and what of it is static (not DC) capacity */
+static uint64_t t3_size(Sweep *s)
+{
+    return s->target->kind & CCI_DCD_ANY ? CXL_DCD_SIZE : CXL_MEM0_SIZE;
+}
+
+static uint64_t t3_static_size(Sweep *s)
+{
+    return s->target->kind & CCI_DCD_ANY ? 0 : CXL_MEM0_SIZE;
+}
+
+/*
+ * 0100h Get Event Records: the informational log is empty (nothing has
+ * happened); a log the spec does not define is Invalid Input
+ */
+static void valid_get_event_records(Sweep *s, const SweepOp *op)
+{
+    uint8_t log = 0;
+    const uint8_t *ev = sweep_ok(s, op->opcode, &log, 1, 0x20);
+
+    g_assert_cmpuint(lduw_le_p(ev + 0x14), ==, 0);  /* record count */
+    log = 5;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, &log, 1), ==,
+                    CXL_MBOX_INVALID_INPUT);
+}
+
+/* 0101h Clear Event Records: clear all of a log; no such log */
+static void valid_clear_event_records(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[6] = { 1, 1, 0 };                    /* warning, clear all */
+
+    sweep_ok(s, op->opcode, in, sizeof(in), 0);
+    in[0] = 5;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    /* More handles than the payload carries */
+    in[0] = 0;
+    in[1] = 0;
+    in[2] = 4;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_PAYLOAD_LENGTH);
+}
+
+/* 0200h Get FW Info: two slots, slot 1 active with QEMU's revision */
+static void valid_fw_info(Sweep *s, const SweepOp *op)
+{
+    const uint8_t *fw = sweep_ok(s, op->opcode, NULL, 0, 0x50);
+
+    g_assert_cmpuint(fw[0], ==, 2);
+    g_assert_cmphex(fw[1] & 7, ==, 1);
+    g_assert_cmpstr((const char *)fw + 0x10, ==, "BWFW VERSION 0");
+    g_assert_cmpuint(fw[0x20], ==, 0);              /* slot 2 empty */
+}
+
+static const uint8_t patrol_scrub_uuid[16] = {
+    0x96, 0xda, 0xd7, 0xd6, 0xfd, 0xe8, 0x48, 0x2b,
+    0xa7, 0x33, 0x75, 0x77, 0x4e, 0x06, 0xdb, 0x8a,
+};
+
+/* 0500h Get Supported Features: patrol scrub and ECS */
+static void valid_supported_features(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[8] = { 0 };
+    const uint8_t *f;
+
+    stl_le_p(in, 8 + 2 * 0x30);
+    f = sweep_ok(s, op->opcode, in, sizeof(in), 8 + 2 * 0x30);
+    g_assert_cmpuint(lduw_le_p(f), ==, 2);          /* entries */
+    g_assert_cmpuint(lduw_le_p(f + 2), ==, 2);      /* features */
+    g_assert(!memcmp(f + 8, patrol_scrub_uuid, 16));
+    /* Past the last feature */
+    stw_le_p(in + 4, 2);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+}
+
+/* A Get Feature of the patrol scrub's 4 bytes of attributes */
+static const uint8_t *get_patrol_scrub(Sweep *s, uint16_t offset)
+{
+    uint8_t in[0x15] = { 0 };
+
+    memcpy(in, patrol_scrub_uuid, 16);
+    stw_le_p(in + 16, offset);
+    stw_le_p(in + 18, 0x20);
+    return sweep_ok(s, 0x0501, in, sizeof(in), 4 - offset);
+}
+
+/* 0501h Get Feature: patrol scrub, cycle 12 h, disabled; past its end */
+static void valid_get_feature(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[0x15] = { 0 };
+    const uint8_t *ps = get_patrol_scrub(s, 0);
+
+    g_assert_cmpuint(lduw_le_p(ps + 1) & 0xff, ==, 12);
+    g_assert_cmpuint(ps[3] & 1, ==, 0);
+    g_assert_cmpuint(get_patrol_scrub(s, 3)[0], ==, ps[3]);
+    memcpy(in, patrol_scrub_uuid, 16);
+    stw_le_p(in + 16, 4);
+    stw_le_p(in + 18, 1);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+}
+
+/* 0502h Set Feature: patrol scrub every 5 h, enabled; Get Feature agrees */
+static void valid_set_feature(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[0x20 + 2] = { 0 };
+    const uint8_t *ps;
+
+    memcpy(in, patrol_scrub_uuid, 16);
+    in[0x16] = 1;                                   /* version */
+    in[0x20] = 5;
+    in[0x21] = 1;
+    sweep_ok(s, op->opcode, in, sizeof(in), 0);
+    ps = get_patrol_scrub(s, 0);
+    g_assert_cmpuint(lduw_le_p(ps + 1) & 0xff, ==, 5);
+    g_assert_cmpuint(ps[3] & 1, ==, 1);
+    /* A write past the attributes */
+    stw_le_p(in + 0x14, 1);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_PAYLOAD_LENGTH);
+}
+
+/* 4000h Identify Memory Device: capacities in 256 MiB */
+static void valid_identify_memdev(Sweep *s, const SweepOp *op)
+{
+    const uint8_t *id = sweep_ok(s, op->opcode, NULL, 0, 0x45);
+
+    g_assert_cmpstr((const char *)id, ==, "BWFW VERSION 00");
+    g_assert_cmphex(ldq_le_p(id + 0x10), ==, t3_static_size(s) >> 28);
+    g_assert_cmphex(ldq_le_p(id + 0x18), ==, t3_static_size(s) >> 28);
+    g_assert_cmphex(ldq_le_p(id + 0x20), ==, 0);    /* persistent */
+}
+
+/* 4100h Get Partition Info: all of the static capacity volatile */
+static void valid_partition_info(Sweep *s, const SweepOp *op)
+{
+    const uint8_t *pi = sweep_ok(s, op->opcode, NULL, 0, 0x20);
+
+    g_assert_cmphex(ldq_le_p(pi), ==, t3_static_size(s) >> 28);
+    g_assert_cmphex(ldq_le_p(pi + 8), ==, 0);
+}
+
+/* 4200h Get Health Info: healthy, no wear or temperature modelled */
+static void valid_health_info(Sweep *s, const SweepOp *op)
+{
+    const uint8_t *hi = sweep_ok(s, op->opcode, NULL, 0, 0x12);
+
+    g_assert_cmphex(hi[0], ==, 0);                  /* health status */
+    g_assert_cmphex(hi[1], ==, 0);                  /* media normal */
+    g_assert_cmphex(hi[3], ==, 0xff);               /* life used n/a */
+    g_assert_cmphex(lduw_le_p(hi + 4), ==, 0xffff); /* temperature n/a */
+    g_assert_cmphex(ldl_le_p(hi + 6), ==, 0);       /* dirty shutdowns */
+}
+
+/* 4201h Get Alert Configuration: no alert enabled */
+static void valid_get_alert_config(Sweep *s, const SweepOp *op)
+{
+    const uint8_t *ac = sweep_ok(s, op->opcode, NULL, 0, 0x10);
+
+    g_assert_cmphex(ac[1], ==, 0);
+}
+
+/* 4202h Set Alert Configuration: a life-used warning at 50% */
+static void valid_set_alert_config(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[12] = { 1, 1, 50 };
+    const uint8_t *ac;
+
+    sweep_ok(s, op->opcode, in, sizeof(in), 0);
+    ac = sweep_ok(s, 0x4201, NULL, 0, 0x10);
+    g_assert_cmphex(ac[1] & 1, ==, 1);
+    g_assert_cmpuint(ac[3], ==, 50);
+    in[2] = 200;                                    /* above critical */
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+}
+
+static void inject_poison(Sweep *s, uint64_t dpa)
+{
+    uint8_t in[8];
+
+    stq_le_p(in, dpa);
+    sweep_ok(s, 0x4301, in, sizeof(in), 0);
+}
+
+static void clear_poison(Sweep *s, uint64_t dpa)
+{
+    uint8_t in[72] = { 0 };
+
+    stq_le_p(in, dpa);
+    sweep_ok(s, 0x4302, in, sizeof(in), 0);
+}
+
+/* Get Poison List of the whole device: its records, the count in @n */
+static const uint8_t *poison_list(Sweep *s, unsigned *n)
+{
+    uint8_t in[16] = { 0 };
+    const uint8_t *pl;
+
+    stq_le_p(in + 8, t3_size(s) / 64);
+    g_assert_cmphex(sweep_cmd(s, 0x4300, in, sizeof(in)), ==,
+                    CXL_MBOX_SUCCESS);
+    pl = s->out;
+    *n = lduw_le_p(pl + 10);
+    g_assert_cmpuint(s->out_len, ==, 0x20 + 16 * *n);
+    return pl;
+}
+
+/*
+ * 4300h Get Poison List: what was injected, one cache line; more than the
+ * response limit holds is cut there with More Records set; an empty or
+ * wrapping range is Invalid Input
+ */
+static void valid_poison_list(Sweep *s, const SweepOp *op)
+{
+    unsigned n, i, fit = (s->payload_max - 0x20) / 16;
+    const uint8_t *pl;
+    uint8_t in[16] = { 0 };
+
+    inject_poison(s, 0x40);
+    pl = poison_list(s, &n);
+    g_assert_cmpuint(n, ==, 1);
+    g_assert_cmphex(pl[0] & 1, ==, 0);              /* no more records */
+    g_assert_cmphex(ldq_le_p(pl + 0x20) & ~0x3fULL, ==, 0x40);
+    g_assert_cmpuint(ldl_le_p(pl + 0x28), ==, 1);
+    for (i = 1; i <= fit; i++) {
+        inject_poison(s, 0x40 + 0x80 * i);
+    }
+    pl = poison_list(s, &n);
+    g_assert_cmpuint(n, ==, fit);
+    g_assert_cmphex(pl[0] & 1, ==, 1);              /* more records */
+    for (i = 0; i <= fit; i++) {
+        clear_poison(s, 0x40 + 0x80 * i);
+    }
+    poison_list(s, &n);
+    g_assert_cmpuint(n, ==, 0);
+
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);        /* no length */
+    stq_le_p(in, 0x40);
+    stq_le_p(in + 8, UINT64_MAX / 64);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);        /* wraps around */
+}
+
+/* 4301h Inject Poison: into the device, not past its end */
+static void valid_inject_poison(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[8];
+    unsigned n;
+
+    inject_poison(s, 0);
+    poison_list(s, &n);
+    g_assert_cmpuint(n, ==, 1);
+    clear_poison(s, 0);
+    stq_le_p(in, t3_size(s));
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_PA);
+}
+
+/* 4302h Clear Poison: a clean line clears; past the end, wrapping or not */
+static void valid_clear_poison(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[72] = { 0 };
+
+    clear_poison(s, 0x1000);
+    stq_le_p(in, t3_size(s));
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_PA);
+    stq_le_p(in, -64ULL);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_PA);
+}
+
+/* 4303h Get Scan Media Capabilities: an estimate for the whole device */
+static void valid_scan_media_caps(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[16] = { 0 };
+
+    stq_le_p(in + 8, t3_size(s) / 64);
+    sweep_ok(s, op->opcode, in, sizeof(in), 4);
+}
+
+/*
+ * 4304h Scan Media of the whole device, static and dynamic capacity: a
+ * background operation; past the end is Invalid Physical Address
+ */
+static void valid_scan_media(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[17] = { 0 };
+
+    stq_le_p(in + 8, t3_size(s) / 64 + 1);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_PA);
+    stq_le_p(in + 8, t3_size(s) / 64);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_BG_STARTED);
+    bg_wait(s, op->opcode);
+}
+
+/*
+ * 4305h Get Scan Media Results: the scan above found no media error (the
+ * model's scan reports only errors injected past a full poison list)
+ */
+static void valid_scan_media_results(Sweep *s, const SweepOp *op)
+{
+    const uint8_t *r = sweep_ok(s, op->opcode, NULL, 0, 0x20);
+
+    g_assert_cmpuint(lduw_le_p(r + 0x12), ==, 0);   /* records */
+}
+
+/* 4500h Get Security State: no security modelled, nothing set */
+static void valid_security_state(Sweep *s, const SweepOp *op)
+{
+    g_assert_cmphex(ldl_le_p(sweep_ok(s, op->opcode, NULL, 0, 4)), ==, 0);
+}
+
+/* 5401h Get LD Allocations: one LD with all the memory, 256 MiB units */
+static void valid_ld_allocations(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[2] = { 0, 8 };
+    const uint8_t *la = sweep_ok(s, op->opcode, in, sizeof(in), 4 + 16);
+
+    g_assert_cmpuint(la[0], ==, 1);                 /* LDs */
+    g_assert_cmpuint(la[1], ==, 0);                 /* 256 MiB */
+    g_assert_cmpuint(la[3], ==, 1);
+    g_assert_cmphex(ldq_le_p(la + 4), ==, t3_size(s) >> 28);
+    g_assert_cmphex(ldq_le_p(la + 12), ==, 0);
+    in[1] = 0;
+    sweep_ok(s, op->opcode, in, sizeof(in), 4);
+    in[0] = 1;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
 }
 
 static const SweepOp sweep_ops[];
@@ -606,18 +966,10 @@ static uint16_t unbind_vppb(Sweep *s, uint8_t vcs, uint8_t vppb,
 /* A bind or unbind of @vppb runs in the background, then is done */
 static void vppb_wait(Sweep *s, uint16_t opcode, uint8_t vppb)
 {
-    const uint8_t *st;
-
     g_assert_cmpuint(vppb_status(s, vppb), ==, VPPB_IN_PROGRESS);
     g_assert_cmpuint(port_state(s, vppb)[PORT_CONFIG_STATE], ==,
                      opcode == 0x5201 ? PORT_BINDING : PORT_UNBINDING);
-    st = sweep_ok(s, 0x0002, NULL, 0, 8);
-    g_assert_cmphex(st[0] & 1, ==, 1);              /* running */
-    g_assert_cmphex(lduw_le_p(st + 2), ==, opcode);
-    qtest_clock_step(s->t.qts, NSEC_PER_SEC);
-    st = sweep_ok(s, 0x0002, NULL, 0, 8);
-    g_assert_cmphex(st[0], ==, 100 << 1);           /* done, 100% */
-    g_assert_cmphex(lduw_le_p(st + 4), ==, CXL_MBOX_SUCCESS);
+    bg_wait(s, opcode);
     g_assert_cmpuint(port_state(s, vppb)[PORT_CONFIG_STATE], ==, PORT_DSP);
 }
 
@@ -723,7 +1075,7 @@ static void valid_ld_info(Sweep *s, const SweepOp *op)
 {
     const uint8_t *ld = sweep_ok(s, op->opcode, NULL, 0, 11);
 
-    g_assert_cmphex(ldq_le_p(ld), ==, s->target->kind & CCI_T3_DCD ?
+    g_assert_cmphex(ldq_le_p(ld), ==, s->target->kind & CCI_DCD_ANY ?
                     CXL_DCD_SIZE : CXL_MEM0_SIZE);
     g_assert_cmpuint(lduw_le_p(ld + 8), ==, 1);
 }
@@ -869,26 +1221,31 @@ static void valid_dc_release(Sweep *s, const SweepOp *op)
  */
 static const SweepOp sweep_ops[] = {
     { 0x0001, "Identify", 0, false, CCI_ALL, valid_identify },
-    { 0x0002, "Background Operation Status", 0, false, CCI_SWITCH,
+    { 0x0002, "Background Operation Status", 0, false,
+      CCI_SWITCH | CCI_T3_MCTP,
       valid_bg_status },
     { 0x0003, "Get Response Message Limit", 0, false, CCI_USP | CCI_T3_ANY,
       valid_get_rsp_limit },
     { 0x0004, "Set Response Message Limit", 1, false, CCI_USP | CCI_T3_ANY,
       valid_set_rsp_limit },
-    { 0x0005, "Request Abort Background Operation", 0, false, CCI_SWITCH,
+    { 0x0005, "Request Abort Background Operation", 0, false,
+      CCI_SWITCH | CCI_T3_MCTP,
       valid_bg_abort },
-    { 0x0100, "Get Event Records", 1 },
-    { 0x0101, "Clear Event Records", 6, true },
+    { 0x0100, "Get Event Records", 1, false, CCI_T3_MCTP,
+      valid_get_event_records },
+    { 0x0101, "Clear Event Records", 6, true, CCI_T3_MCTP,
+      valid_clear_event_records },
     { 0x0102, "Get Event Interrupt Policy", 0 },
     { 0x0103, "Set Event Interrupt Policy", 4 },
     { 0x0104, "Get MCTP Event Interrupt Policy", 0 },
     { 0x0105, "Set MCTP Event Interrupt Policy", 2 },
     { 0x0106, "Event Notification", 2 },
-    { 0x0200, "Get FW Info", 0 },
+    { 0x0200, "Get FW Info", 0, false, CCI_T3_MCTP, valid_fw_info },
     { 0x0201, "Transfer FW", 0x80, true },
     { 0x0202, "Activate FW", 2 },
     /* Set comes first: Get checks the clock the switch's Set started */
-    { 0x0301, "Set Timestamp", 8, false, CCI_SWITCH, valid_set_timestamp },
+    { 0x0301, "Set Timestamp", 8, false, CCI_SWITCH | CCI_T3_MCTP,
+      valid_set_timestamp },
     { 0x0300, "Get Timestamp", 0, false, CCI_SWITCH | CCI_T3_ANY,
       valid_get_timestamp },
     { 0x0400, "Get Supported Logs", 0, false, CCI_ALL,
@@ -898,30 +1255,39 @@ static const SweepOp sweep_ops[] = {
     { 0x0403, "Clear Log", 0x10 },
     { 0x0404, "Populate Log", 0x10 },
     { 0x0405, "Get Supported Logs Sub-List", 2 },
-    { 0x0500, "Get Supported Features", 8 },
-    { 0x0501, "Get Feature", 0x15 },
-    { 0x0502, "Set Feature", 0x20, true },
+    { 0x0500, "Get Supported Features", 8, false, CCI_T3_MCTP,
+      valid_supported_features },
+    { 0x0501, "Get Feature", 0x15, false, CCI_T3_MCTP, valid_get_feature },
+    { 0x0502, "Set Feature", 0x20, true, CCI_T3_MCTP, valid_set_feature },
     { 0x0600, "Perform Maintenance", 2, true },
-    { 0x4000, "Identify Memory Device", 0 },
-    { 0x4100, "Get Partition Info", 0 },
+    { 0x4000, "Identify Memory Device", 0, false, CCI_T3_MCTP,
+      valid_identify_memdev },
+    { 0x4100, "Get Partition Info", 0, false, CCI_T3_MCTP,
+      valid_partition_info },
     { 0x4101, "Set Partition Info", 0x0a },
     { 0x4102, "Get LSA", 8 },
     { 0x4103, "Set LSA", 8, true },
-    { 0x4200, "Get Health Info", 0 },
-    { 0x4201, "Get Alert Configuration", 0 },
-    { 0x4202, "Set Alert Configuration", 0x0c },
+    { 0x4200, "Get Health Info", 0, false, CCI_T3_MCTP, valid_health_info },
+    { 0x4201, "Get Alert Configuration", 0, false, CCI_T3_MCTP,
+      valid_get_alert_config },
+    { 0x4202, "Set Alert Configuration", 0x0c, false, CCI_T3_MCTP,
+      valid_set_alert_config },
     { 0x4203, "Get Shutdown State", 0 },
     { 0x4204, "Set Shutdown State", 1 },
-    { 0x4300, "Get Poison List", 0x10 },
-    { 0x4301, "Inject Poison", 8 },
-    { 0x4302, "Clear Poison", 0x48 },
-    { 0x4303, "Get Scan Media Capabilities", 0x10 },
-    { 0x4304, "Scan Media", 0x11 },
-    { 0x4305, "Get Scan Media Results", 0 },
+    { 0x4300, "Get Poison List", 0x10, false, CCI_T3_MCTP,
+      valid_poison_list },
+    { 0x4301, "Inject Poison", 8, false, CCI_T3_MCTP, valid_inject_poison },
+    { 0x4302, "Clear Poison", 0x48, false, CCI_T3_MCTP, valid_clear_poison },
+    { 0x4303, "Get Scan Media Capabilities", 0x10, false, CCI_T3_MCTP,
+      valid_scan_media_caps },
+    { 0x4304, "Scan Media", 0x11, false, CCI_T3_MCTP, valid_scan_media },
+    { 0x4305, "Get Scan Media Results", 0, false, CCI_T3_MCTP,
+      valid_scan_media_results },
     { 0x4400, "Sanitize", 0 },
     { 0x4401, "Secure Erase", 0 },
     { 0x4402, "Media Operations", 8, true },
-    { 0x4500, "Get Security State", 0 },
+    { 0x4500, "Get Security State", 0, false, CCI_T3_MCTP,
+      valid_security_state },
     { 0x4501, "Set Passphrase", 0x60 },
     { 0x4502, "Disable Passphrase", 0x40 },
     { 0x4503, "Unlock", 0x20 },
@@ -958,7 +1324,8 @@ static const SweepOp sweep_ops[] = {
     { 0x5301, "Send LD CXL.io Configuration Request", 8, true },
     { 0x5302, "Send LD CXL.io Memory Request", 0x10, true },
     { 0x5400, "Get LD Info", 0, false, CCI_T3_ANY, valid_ld_info },
-    { 0x5401, "Get LD Allocations", 2 },
+    { 0x5401, "Get LD Allocations", 2, false, CCI_T3_ANY,
+      valid_ld_allocations },
     { 0x5402, "Set LD Allocations", 4, true },
     { 0x5403, "Get QoS Control", 0 },
     { 0x5404, "Set QoS Control", 7 },
@@ -969,16 +1336,16 @@ static const SweepOp sweep_ops[] = {
     { 0x5409, "Set QoS BW Limit", 2, true },
     { 0x5500, "Get Multi-Headed Info", 2 },
     { 0x5501, "Get Head Info", 2 },
-    { 0x5600, "Get DCD Info", 0, false, CCI_T3_DCD, valid_dcd_info },
-    { 0x5601, "Get Host DC Region Configuration", 4, false, CCI_T3_DCD,
+    { 0x5600, "Get DCD Info", 0, false, CCI_DCD_ANY, valid_dcd_info },
+    { 0x5601, "Get Host DC Region Configuration", 4, false, CCI_DCD_ANY,
       valid_host_dc_region_config },
-    { 0x5602, "Set DC Region Configuration", 0x10, false, CCI_T3_DCD,
+    { 0x5602, "Set DC Region Configuration", 0x10, false, CCI_DCD_ANY,
       valid_set_dc_region_config },
-    { 0x5603, "Get DC Region Extent Lists", 0x0c, false, CCI_T3_DCD,
+    { 0x5603, "Get DC Region Extent Lists", 0x0c, false, CCI_DCD_ANY,
       valid_dc_extent_list },
-    { 0x5604, "Initiate Dynamic Capacity Add", 0x20, true, CCI_T3_DCD,
+    { 0x5604, "Initiate Dynamic Capacity Add", 0x20, true, CCI_DCD_ANY,
       valid_dc_add },
-    { 0x5605, "Initiate Dynamic Capacity Release", 0x20, true, CCI_T3_DCD,
+    { 0x5605, "Initiate Dynamic Capacity Release", 0x20, true, CCI_DCD_ANY,
       valid_dc_release },
     { 0x5606, "Dynamic Capacity Add Reference", 0x10 },
     { 0x5607, "Dynamic Capacity Remove Reference", 0x10 },
@@ -1190,11 +1557,11 @@ static const SweepTarget sweep_targets[] = {
         .sn = CXL_USP_SN, .vendor = 0x19e5, .component_type = 0,
         .payload_max = CXL_MAX_PAYLOAD,
     }, {
-        .name = "type3", .kind = CCI_T3, .endpoint = EP_MEM0,
+        .name = "type3", .kind = CCI_T3_EP, .endpoint = EP_MEM0,
         .sn = CXL_MEM0_SN, .vendor = 0x8086, .component_type = 3,
         .payload_max = MCTP_CCI_PAYLOAD,
     }, {
-        .name = "type3-dcd", .kind = CCI_T3_DCD, .endpoint = EP_DCD,
+        .name = "type3-dcd", .kind = CCI_T3_DCD_EP, .endpoint = EP_DCD,
         .sn = CXL_DCD_SN, .vendor = 0x8086, .component_type = 3,
         .payload_max = MCTP_CCI_PAYLOAD,
     }, {
