@@ -2110,9 +2110,9 @@ static void bind_cycle(struct link *links, unsigned n_links)
         }
         for (vppb = 0; vppb < 256; vppb++) {
             status = vcs_info(&ep, vppb, &port);
-            if (status < 0) {
-                fail("bind cycle eid %u: no vPPB with a device the host "
-                     "sees", ep.eid);
+            if (status < 0 || status == VPPB_UNBOUND) {
+                fail("bind cycle eid %u: vPPB %d unbound, or no vPPB with "
+                     "a device the host sees", ep.eid, vppb);
                 goto next;
             }
             if (status == VPPB_BOUND_PORT &&
@@ -2136,7 +2136,7 @@ next:
         via = "";
     }
     if (!done) {
-        fail("bind cycle: no switch endpoint");
+        fail("bind cycle: no switch endpoint went through it");
     }
 }
 
