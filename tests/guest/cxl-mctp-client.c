@@ -126,6 +126,8 @@
 #define OP_GET_SUPPORTED_LOGS   0x0400
 #define OP_GET_LOG              0x0401
 #define OP_IDENTIFY_SWITCH      0x5100
+#define OP_IDENTIFY_MEMDEV      0x4000
+#define OP_GET_HEALTH_INFO      0x4200
 #define OP_GET_PORT_STATE       0x5101
 #define OP_PORT_CONTROL         0x5102
 #define OP_GET_VCS_INFO         0x5200
@@ -1270,6 +1272,54 @@ static int switch_commands(struct cxl_ep *ep, bool tunnel)
     return rc;
 }
 
+/*
+ * Identify Memory Device (4000h) and Get Health Info (4200h) of a type 3
+ * device: capacities in bytes, and its health as the device reports it
+ */
+static int memdev_info(struct cxl_ep *ep)
+{
+    static const char *const media[] = {
+        "normal", "not-ready", "write-persistency-lost", "all-data-lost",
+        "write-persistency-loss-on-power-loss",
+        "write-persistency-loss-on-shutdown", "write-persistency-loss-soon",
+        "all-data-loss-on-power-loss", "all-data-loss-on-shutdown",
+        "all-data-loss-soon",
+    };
+    uint8_t out[128];
+    char life[8], temp[8];
+    size_t len;
+
+    if (cxl_cmd(ep, OP_IDENTIFY_MEMDEV, NULL, 0, out, sizeof(out), 0x45,
+                &len)) {
+        return -1;
+    }
+    out[15] = 0;
+    say("memdev eid %u fw \"%s\" capacity 0x%llx volatile 0x%llx "
+        "persistent 0x%llx lsa 0x%x", ep->eid, (char *)out,
+        (unsigned long long)get_le64(out + 0x10) << 28,
+        (unsigned long long)get_le64(out + 0x18) << 28,
+        (unsigned long long)get_le64(out + 0x20) << 28,
+        (unsigned)(get_le16(out + 0x38) | get_le16(out + 0x3a) << 16));
+    if (cxl_cmd(ep, OP_GET_HEALTH_INFO, NULL, 0, out, sizeof(out), 0x12,
+                &len)) {
+        return -1;
+    }
+    strcpy(life, "n/a");
+    if (out[3] != 0xff) {
+        snprintf(life, sizeof(life), "%u%%", out[3]);
+    }
+    strcpy(temp, "n/a");
+    if (get_le16(out + 4) != 0xffff) {
+        snprintf(temp, sizeof(temp), "%dC", (int16_t)get_le16(out + 4));
+    }
+    say("health eid %u status 0x%02x media %s life-used %s temperature %s "
+        "dirty-shutdowns %u", ep->eid, out[0],
+        out[1] < sizeof(media) / sizeof(media[0]) ? media[out[1]] : "?",
+        life, temp,
+        (unsigned)(get_le16(out + 6) | get_le16(out + 8) << 16));
+    return 0;
+}
+
 /* Get LD Info (5400h): memory size, LD count */
 static int ld_info(struct cxl_ep *ep)
 {
@@ -1460,6 +1510,44 @@ static int cel_lists(struct cxl_ep *ep, uint16_t opcode)
     return 0;
 }
 
+/* Get Timestamp (0300h), after Set Timestamp (0301h) to @set if not 0 */
+static int timestamp(struct cxl_ep *ep, uint64_t set)
+{
+    uint8_t in[8], out[16];
+    uint64_t ns;
+    time_t secs;
+    char buf[32];
+    size_t len;
+
+    if (set) {
+        for (len = 0; len < 8; len++) {
+            in[len] = set >> (8 * len);
+        }
+        if (cxl_cmd(ep, OP_SET_TIMESTAMP, in, 8, out, sizeof(out), 0,
+                    &len)) {
+            return -1;
+        }
+    }
+    if (cxl_cmd(ep, OP_GET_TIMESTAMP, NULL, 0, out, sizeof(out), 8, &len)) {
+        return -1;
+    }
+    ns = get_le64(out);
+    secs = ns / 1000000000ULL;
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", gmtime(&secs));
+    say("timestamp eid %u %llu ns (%s UTC)%s", ep->eid,
+        (unsigned long long)ns, ns ? buf : "not set", set ? " set" : "");
+    return 0;
+}
+
+/* The time now, in ns since the epoch, for Set Timestamp */
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static void demo(struct link *links, unsigned n)
 {
     unsigned i, done = 0;
@@ -1486,6 +1574,7 @@ static void demo(struct link *links, unsigned n)
         if (type == COMPONENT_SWITCH) {
             switch_commands(&ep, true);
         } else if (type == COMPONENT_TYPE3) {
+            memdev_info(&ep);
             ld_info(&ep);
             /* DCD management only on a device with dynamic capacity */
             switch (cel_lists(&ep, OP_GET_DCD_INFO)) {
@@ -1498,6 +1587,9 @@ static void demo(struct link *links, unsigned n)
             }
         } else if (type >= 0) {
             fail("eid %u: component type 0x%02x", ep.eid, type);
+        }
+        if (type >= 0) {
+            timestamp(&ep, realtime_ns());
         }
         if (type >= 0 && !set_rsp_limit(&ep, RSP_LIMIT_LOG2)) {
             cel_read(&ep, CEL_LOG_BYTES, 0);
@@ -1970,44 +2062,6 @@ static int port_control(struct cxl_ep *ep, uint8_t port, uint8_t op)
     return port_state(ep, port);
 }
 
-/* Get Timestamp (0300h), after Set Timestamp (0301h) to @set if not 0 */
-static int timestamp(struct cxl_ep *ep, uint64_t set)
-{
-    uint8_t in[8], out[16];
-    uint64_t ns;
-    time_t secs;
-    char buf[32];
-    size_t len;
-
-    if (set) {
-        for (len = 0; len < 8; len++) {
-            in[len] = set >> (8 * len);
-        }
-        if (cxl_cmd(ep, OP_SET_TIMESTAMP, in, 8, out, sizeof(out), 0,
-                    &len)) {
-            return -1;
-        }
-    }
-    if (cxl_cmd(ep, OP_GET_TIMESTAMP, NULL, 0, out, sizeof(out), 8, &len)) {
-        return -1;
-    }
-    ns = get_le64(out);
-    secs = ns / 1000000000ULL;
-    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", gmtime(&secs));
-    say("timestamp eid %u %llu ns (%s UTC)%s", ep->eid,
-        (unsigned long long)ns, ns ? buf : "not set", set ? " set" : "");
-    return 0;
-}
-
-/* The time now, in ns since the epoch, for Set Timestamp */
-static uint64_t realtime_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * The host's view of the type 3 device with serial @sn: its memdev
  * (memN, in @mem) and the PCI device that memdev belongs to (@bdf).  A
@@ -2212,7 +2266,7 @@ static int usage(const char *prog)
             "[--i2c-addrs A,B,...] [--concurrent N] [--bind-cycle]\n"
             "       %s bench [ROUND-TRIPS] [--local-eid N] [--net N] "
             "[--i2c-addrs A,B,...] [--concurrent N]\n"
-            "       %s identify|switch|ld-info|dcd-info EID [--net N]\n"
+            "       %s identify|switch|memdev|ld-info|dcd-info EID [--net N]\n"
             "       %s tunnel EID PORT [--net N]\n"
             "       %s set-limit EID LOG2-BYTES [--net N]\n"
             "       %s cel EID [LENGTH [OFFSET]] [--net N]\n"
@@ -2279,6 +2333,8 @@ static int eid_command(const char *cmd, unsigned long *args, int nargs)
         rc = switch_commands(&ep, false);
     } else if (!strcmp(cmd, "tunnel")) {
         rc = cxl_tunnel_identify(&ep, args[1], NULL);
+    } else if (!strcmp(cmd, "memdev")) {
+        rc = memdev_info(&ep);
     } else if (!strcmp(cmd, "ld-info")) {
         rc = ld_info(&ep);
     } else if (!strcmp(cmd, "dcd-info")) {
@@ -2322,6 +2378,7 @@ int main(int argc, char **argv)
         { "switch", 1, 1, false, { 254 } },
         { "tunnel", 2, 2, false, { 254, 255 } },
         { "ld-info", 1, 1, false, { 254 } },
+        { "memdev", 1, 1, false, { 254 } },
         { "dcd-info", 1, 1, false, { 254 } },
         { "set-limit", 2, 2, false, { 254, 31 } },
         { "cel", 1, 3, false, { 254, CXL_MAX_PAYLOAD, 0xffffffff } },

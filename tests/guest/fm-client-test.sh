@@ -74,6 +74,10 @@ switch_checks() { # TRANSPORT
 switch_checks usb
 check "usb: DCD endpoint identifies as type 3 with its serial number" \
     "^usb identify eid [0-9]+ type type3 sn $(hex "$CXL_DCD_SN") "
+check "usb: Identify Memory Device of the DCD: no static capacity, no LSA" \
+    "^usb memdev eid [0-9]+ fw \"BWFW VERSION 00\" capacity 0x0 volatile 0x0 persistent 0x0 lsa 0x0$"
+check "usb: Get Health Info of the DCD: healthy, media ready" \
+    "^usb health eid [0-9]+ status 0x00 media normal life-used n/a temperature n/a dirty-shutdowns 0$"
 check "usb: Get LD Info of the DCD: $CXL_DCD_SIZE, one LD" \
     "^usb ld-info eid [0-9]+ size $(bytes "$CXL_DCD_SIZE") lds 1$"
 check "usb: Get DCD Info: $CXL_DCD_REGIONS regions, $CXL_DCD_SIZE" \
@@ -101,6 +105,10 @@ done
 switch_checks i2c
 check "i2c: the persistent-memory device identifies with its serial number" \
     "^i2c identify eid [0-9]+ type type3 sn $(hex "$CXL_PMEM_SN") "
+check "i2c: Identify Memory Device: $CXL_PMEM_SIZE persistent, $CXL_LSA_SIZE of LSA" \
+    "^i2c memdev eid [0-9]+ fw \"BWFW VERSION 00\" capacity $(bytes "$CXL_PMEM_SIZE") volatile 0x0 persistent $(bytes "$CXL_PMEM_SIZE") lsa $(bytes "$CXL_LSA_SIZE")$"
+check "i2c: Get Health Info of the persistent-memory device: healthy" \
+    "^i2c health eid [0-9]+ status 0x00 media normal life-used n/a temperature n/a dirty-shutdowns 0$"
 check "i2c: Get LD Info of the persistent-memory device: $CXL_PMEM_SIZE, one LD" \
     "^i2c ld-info eid [0-9]+ size $(bytes "$CXL_PMEM_SIZE") lds 1$"
 check "i2c: no dynamic capacity on the persistent-memory device" \
@@ -129,6 +137,10 @@ concurrent_check() {
 }
 concurrent_check "$CXL_DCD_ID" "$CXL_DCD_SN" usb
 concurrent_check "$CXL_PMEM_ID" "$CXL_PMEM_SN" i2c
+
+tap_count "Set Timestamp then Get Timestamp on every endpoint, over both transports" \
+    "$client" '^(usb|i2c) timestamp eid [0-9]+ [1-9][0-9]+ ns \(20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\) set$' \
+    "$((USB_NUM_MCTP + I2C_NUM_MCTP))"
 
 # --- Managing the fabric: a vPPB unbound and bound again, over each ---------
 # switch endpoint, as FM-API and the host see it

@@ -1121,6 +1121,10 @@ static void valid_host_dc_region_config(Sweep *s, const SweepOp *op)
     in[3] = CXL_DCD_REGIONS;
     g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
                     CXL_MBOX_INVALID_INPUT);
+    in[3] = 0;
+    in[0] = 1;                                      /* host 1: only 0 */
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
 }
 
 /*
@@ -1191,6 +1195,14 @@ static void valid_dc_add(Sweep *s, const SweepOp *op)
     stl_le_p(in + 0x1c, 0xffffffff);
     g_assert_cmphex(sweep_cmd(s, op->opcode, in, n), ==,
                     CXL_MBOX_INVALID_PAYLOAD_LENGTH);
+    /* Only host 0, only the prescriptive policy (as 5600h says) */
+    n = dc_extent_request(in, 2, base + block, block);
+    in[0] = 1;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, n), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    n = dc_extent_request(in, 0, base + block, block);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, n), ==,
+                    CXL_MBOX_INVALID_INPUT);
 }
 
 /*
@@ -1209,6 +1221,20 @@ static void valid_dc_release(Sweep *s, const SweepOp *op)
     g_assert_cmphex(sweep_cmd(s, op->opcode, in, n), ==, CXL_MBOX_INVALID_PA);
     in[2] |= 1 << 4;                                /* forced removal */
     g_assert_cmphex(sweep_cmd(s, op->opcode, in, n), ==, CXL_MBOX_INVALID_PA);
+    /*
+     * What 5600h does not offer: sanitize on release, a host but 0, the
+     * tag-based policy
+     */
+    in[2] = 1 | 1 << 5;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, n), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    n = dc_extent_request(in, 1, base, block);
+    in[0] = 1;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, n), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    n = dc_extent_request(in, 0, base, block);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, n), ==,
+                    CXL_MBOX_INVALID_INPUT);
 }
 
 /*
