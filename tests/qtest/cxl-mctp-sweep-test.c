@@ -6,9 +6,10 @@
  * A fabric manager in the guest can send any opcode with any payload to
  * the CCIs a usb-cxl-mctp endpoint reaches: the switch's (upstream port),
  * a type 3 device's own, and, by Tunnel Management Command, the FM-owned
- * LD of each device below a switch port and the LD of a type 3 device.  The switch mailbox CCI has the same handlers.  QEMU must answer
- * every request with a CXL return code; a crash, an assertion or a hang
- * fails the test (the last one by meson's timeout).
+ * LD of each device below a switch port and the LD of a type 3 device.
+ * The switch mailbox CCI has the same handlers.  QEMU must answer every
+ * request with a CXL return code; a crash, an assertion or a hang fails
+ * the test (the last one by meson's timeout).
  *
  * For each target CCI (one test case each, in a fresh QEMU):
  *
