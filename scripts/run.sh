@@ -57,7 +57,8 @@ if [ -n "$extra" ]; then
 fi
 
 default_topology_args
-append=$(guest_append "$mode" quiet)
+# The demo ends by unbinding and binding a vPPB over each switch endpoint
+append=$(guest_append "$mode" quiet cxlmctp.bindcycle=1)
 cmd=("$QEMU" "${TOPOLOGY_ARGS[@]}"
      -nodefaults -nographic -serial mon:stdio -no-reboot
      -kernel "$GUEST/bzImage" -initrd "$initrd"
