@@ -652,6 +652,93 @@ static void test_timestamp_shared_by_switch_ccis(void)
     mctp_test_end(&t);
 }
 
+#define CXL_MBOX_BG_STARTED 0x0001
+#define CXL_MBOX_BUSY       0x0006
+#define VPPB_UNBOUND        0
+#define VPPB_IN_PROGRESS    1
+#define VPPB_BOUND_PORT     2
+
+/* vPPB 0's binding status, through the switch mailbox CCI (5200h) */
+static uint8_t mbox_vppb0_status(CXLMailbox *mb)
+{
+    uint8_t in[4] = { 0, 1, 1, 0 }, out[2048];
+    size_t len;
+
+    g_assert_cmphex(cxl_mbox_cmd(mb, 0x52, 0x00, in, sizeof(in), out, &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 4 + 4 + 4);
+    return out[8];
+}
+
+/* Unbind vPPB 0 over MCTP: it starts in the background */
+static void mctp_unbind_vppb0(MCTPTest *t)
+{
+    uint8_t in[3] = { 0, 0, 2 }, out[64];
+    size_t len;
+
+    g_assert_cmphex(cxl_cmd(t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI, 0x52, 0x02,
+                            in, sizeof(in), out, sizeof(out), &len), ==,
+                    CXL_MBOX_BG_STARTED);
+}
+
+/*
+ * The MCTP endpoint that started an Unbind vPPB is unplugged before it
+ * completes: the vPPB is not left in progress for ever.  While it ran,
+ * the other CCI of the switch found the vPPB busy.
+ */
+static void test_unplug_mid_unbind(void)
+{
+    uint8_t in[6] = { 0, 0, 0, 0, 0xff, 0xff }, out[2048];
+    CXLMailbox mb;
+    MCTPTest t;
+    size_t len;
+
+    mctp_test_start_with(&t, MCTP_ON_EHCI SWCCI_ARGS);
+    cxl_mbox_init(&t, &mb, SWCCI_DEVFN, 0);
+    mctp_unbind_vppb0(&t);
+    g_assert_cmpuint(mbox_vppb0_status(&mb), ==, VPPB_IN_PROGRESS);
+    g_assert_cmphex(cxl_mbox_cmd(&mb, 0x52, 0x01, in, sizeof(in), out, &len),
+                    ==, CXL_MBOX_BUSY);
+
+    qtest_qmp_device_del(t.qts, "mctp0");
+    qehci_device_free(t.dev);
+    t.dev = NULL;
+    g_assert_cmpuint(mbox_vppb0_status(&mb), ==, VPPB_UNBOUND);
+
+    /* Bound again through the mailbox */
+    g_assert_cmphex(cxl_mbox_cmd(&mb, 0x52, 0x01, in, sizeof(in), out, &len),
+                    ==, CXL_MBOX_BG_STARTED);
+    qtest_clock_step(t.qts, 1000000000ULL);
+    g_assert_cmpuint(mbox_vppb0_status(&mb), ==, VPPB_BOUND_PORT);
+    cxl_mbox_free(&mb);
+    mctp_test_end(&t);
+}
+
+/* A machine reset binds an unbound vPPB again, as on the command line */
+static void test_system_reset_rebinds_vppb(void)
+{
+    CXLMailbox mb;
+    MCTPTest t;
+
+    mctp_test_start_with(&t, MCTP_ON_EHCI SWCCI_ARGS);
+    cxl_mbox_init(&t, &mb, SWCCI_DEVFN, 0);
+    mctp_unbind_vppb0(&t);
+    qtest_clock_step(t.qts, 1000000000ULL);
+    g_assert_cmpuint(mbox_vppb0_status(&mb), ==, VPPB_UNBOUND);
+    cxl_mbox_free(&mb);
+
+    qtest_system_reset(t.qts);
+    qehci_device_forget(t.dev);
+    qehci_forget(t.hc);
+    mctp_test_attach_ehci(&t, EHCI_DEVFN);
+    cxl_mbox_init(&t, &mb, SWCCI_DEVFN, 0);
+    g_assert_cmpuint(mbox_vppb0_status(&mb), ==, VPPB_BOUND_PORT);
+    /* and the MCTP CCI that unbound it can unbind it again */
+    mctp_unbind_vppb0(&t);
+    cxl_mbox_free(&mb);
+    mctp_test_end(&t);
+}
+
 /*
  * Set DC Region Configuration of a region the device does not have is
  * Invalid Input (it used to divide by that region's block size of 0), as
@@ -1723,6 +1810,10 @@ int main(int argc, char **argv)
     if (qtest_has_device("cxl-switch-mailbox-cci")) {
         qtest_add_func("/usb-cxl-mctp/cci/timestamp-shared-by-switch-ccis",
                        test_timestamp_shared_by_switch_ccis);
+        qtest_add_func("/usb-cxl-mctp/fmapi/unplug-mid-unbind",
+                       test_unplug_mid_unbind);
+        qtest_add_func("/usb-cxl-mctp/fmapi/system-reset-rebinds-vppb",
+                       test_system_reset_rebinds_vppb);
     }
     qtest_add_func("/usb-cxl-mctp/cci/response-limit-1k-log",
                    test_cci_response_limit_1k_log);
