@@ -692,6 +692,28 @@ static void valid_ld_allocations(Sweep *s, const SweepOp *op)
                     CXL_MBOX_INVALID_INPUT);
 }
 
+/*
+ * 5402h Set LD Allocations: the one allocation a single LD device has,
+ * all of its memory to LD 0, is accepted and returned; another is not
+ */
+static void valid_set_ld_allocations(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[4 + 2 * 16] = { 1, 0 };
+    const uint8_t *la;
+
+    stq_le_p(in + 4, t3_size(s) >> 28);
+    la = sweep_ok(s, op->opcode, in, 4 + 16, 4 + 16);
+    g_assert(!memcmp(la, in, 4 + 16));
+    stq_le_p(in + 4, (t3_size(s) >> 28) + 1);      /* more than it has */
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, 4 + 16), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    in[0] = 2;                                      /* two LDs */
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, 4 + 16), ==,
+                    CXL_MBOX_INVALID_PAYLOAD_LENGTH);
+}
+
 static const SweepOp sweep_ops[];
 static const size_t num_sweep_ops;
 
@@ -1352,7 +1374,8 @@ static const SweepOp sweep_ops[] = {
     { 0x5400, "Get LD Info", 0, false, CCI_T3_ANY, valid_ld_info },
     { 0x5401, "Get LD Allocations", 2, false, CCI_T3_ANY,
       valid_ld_allocations },
-    { 0x5402, "Set LD Allocations", 4, true },
+    { 0x5402, "Set LD Allocations", 4, true, CCI_T3_ANY,
+      valid_set_ld_allocations },
     { 0x5403, "Get QoS Control", 0 },
     { 0x5404, "Set QoS Control", 7 },
     { 0x5405, "Get QoS Status", 0 },
