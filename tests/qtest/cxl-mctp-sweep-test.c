@@ -784,6 +784,9 @@ static void valid_identify_switch(Sweep *s, const SweepOp *op)
 {
     const uint8_t *id = sweep_ok(s, op->opcode, NULL, 0, 0x49);
 
+    g_assert_cmpuint(lduw_le_p(id + 0x44), ==, CXL_NUM_DSPS + 1); /* vPPBs */
+    g_assert_cmpuint(lduw_le_p(id + 0x46), ==, CXL_NUM_DSPS + 1); /* bound */
+
     g_assert_cmpuint(id[2], ==, CXL_NUM_DSPS + 1);
     g_assert_cmpuint(id[3], ==, 1);
     g_assert_cmphex(id[4], ==, 0x0f);               /* ports 0 to 3 */
@@ -1016,6 +1019,10 @@ static void valid_unbind_vppb(Sweep *s, const SweepOp *op)
     g_assert_cmphex(unbind_vppb(s, 0, CXL_MEM0_PORT, 2), ==, CXL_MBOX_BUSY);
     vppb_wait(s, op->opcode, CXL_MEM0_PORT);
     g_assert_cmpuint(vppb_status(s, CXL_MEM0_PORT), ==, VPPB_UNBOUND);
+    /* Identify Switch Device: one vPPB fewer bound, of as many */
+    g_assert_cmpuint(lduw_le_p(sweep_ok(s, 0x5100, NULL, 0, 0x49) + 0x46),
+                     ==, CXL_NUM_DSPS);
+    g_assert_cmpuint(lduw_le_p(s->out + 0x44), ==, CXL_NUM_DSPS + 1);
     g_assert_cmpuint(vppb_status(s, CXL_DCD_PORT), ==, VPPB_BOUND_PORT);
     g_assert_false(ppb_config_read(s, CXL_MEM0_PORT, DSP_SLTSTA_DWORD) &
                    DSP_PDS);
