@@ -48,6 +48,7 @@
 #define CXL_MBOX_BG_STARTED 0x0001
 #define CXL_MBOX_BUSY       0x0006
 #define CXL_MBOX_INVALID_PA 0x000f
+#define CXL_MBOX_INVALID_LOG 0x0017
 #define CXL_MBOX_INVALID_EXTENT_LIST 0x001e
 #define CXL_MBOX_REQUEST_ABORT_NOTSUP 0x0020
 #define CXL_MBOX_RC_MAX     0x0020
@@ -779,6 +780,41 @@ static void valid_get_log(Sweep *s, const SweepOp *op)
                     CXL_MBOX_INVALID_INPUT);
 }
 
+/* 0402h Get Log Capabilities: the CEL can be neither cleared nor populated */
+static void valid_log_capabilities(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[16];
+
+    memcpy(in, cxl_cel_uuid, sizeof(in));
+    g_assert_cmphex(ldl_le_p(sweep_ok(s, op->opcode, in, sizeof(in), 4)), ==,
+                    0);
+    in[0] ^= 1;                                     /* no such log */
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_LOG);
+    g_assert_cmpuint(s->out_len, ==, 0);
+}
+
+/* 0405h Get Supported Logs Sub-List: the CEL, as from 0400h; none past it */
+static void valid_supported_logs_sublist(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[2] = { 8, 0 };
+    const uint8_t *sl = sweep_ok(s, op->opcode, in, sizeof(in), 8 + 20);
+
+    g_assert_cmpuint(sl[0], ==, 1);
+    g_assert_cmpuint(lduw_le_p(sl + 2), ==, 1);
+    g_assert_cmpuint(sl[4], ==, 0);
+    g_assert(!memcmp(sl + 8, cxl_cel_uuid, sizeof(cxl_cel_uuid)));
+    g_assert_cmpuint(ldl_le_p(sl + 24), ==, 4 * count_answered(s));
+    in[0] = 0;                                      /* room for none */
+    sl = sweep_ok(s, op->opcode, in, sizeof(in), 8);
+    g_assert_cmpuint(sl[0], ==, 0);
+    g_assert_cmpuint(lduw_le_p(sl + 2), ==, 1);
+    in[0] = 8;
+    in[1] = 1;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+}
+
 /* 5100h Identify Switch Device: 4 ports, all active, one VCS */
 static void valid_identify_switch(Sweep *s, const SweepOp *op)
 {
@@ -1306,10 +1342,12 @@ static const SweepOp sweep_ops[] = {
     { 0x0400, "Get Supported Logs", 0, false, CCI_ALL,
       valid_get_supported_logs },
     { 0x0401, "Get Log", 0x18, false, CCI_ALL, valid_get_log },
-    { 0x0402, "Get Log Capabilities", 0x10 },
+    { 0x0402, "Get Log Capabilities", 0x10, false, CCI_ALL,
+      valid_log_capabilities },
     { 0x0403, "Clear Log", 0x10 },
     { 0x0404, "Populate Log", 0x10 },
-    { 0x0405, "Get Supported Logs Sub-List", 2 },
+    { 0x0405, "Get Supported Logs Sub-List", 2, false, CCI_ALL,
+      valid_supported_logs_sublist },
     { 0x0500, "Get Supported Features", 8, false, CCI_T3_MCTP,
       valid_supported_features },
     { 0x0501, "Get Feature", 0x15, false, CCI_T3_MCTP, valid_get_feature },
