@@ -715,6 +715,72 @@ static void valid_set_ld_allocations(Sweep *s, const SweepOp *op)
                     CXL_MBOX_INVALID_PAYLOAD_LENGTH);
 }
 
+/* 5403h Get QoS Control: the values at reset, no telemetry enabled */
+static void valid_get_qos_control(Sweep *s, const SweepOp *op)
+{
+    static const uint8_t reset[7] = { 0, 10, 25, 8, 0, 0, 64 };
+
+    g_assert(!memcmp(sweep_ok(s, op->opcode, NULL, 0, 7), reset, 7));
+}
+
+/*
+ * 5404h Set QoS Control: kept, returned, read back; an egress percentage
+ * of 0 or over 100, or a reserved control bit, is Invalid Input
+ */
+static void valid_set_qos_control(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[7] = { 3, 40, 80, 5, 0x34, 0x12, 100 };
+
+    g_assert(!memcmp(sweep_ok(s, op->opcode, in, sizeof(in), 7), in, 7));
+    g_assert(!memcmp(sweep_ok(s, 0x5403, NULL, 0, 7), in, 7));
+    in[1] = 0;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    in[1] = 40;
+    in[2] = 101;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    in[2] = 80;
+    in[0] = 4;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmpuint(sweep_ok(s, 0x5403, NULL, 0, 7)[0], ==, 3);
+}
+
+/* 5405h Get QoS Status: no traffic modelled, no backpressure */
+static void valid_get_qos_status(Sweep *s, const SweepOp *op)
+{
+    g_assert_cmpuint(sweep_ok(s, op->opcode, NULL, 0, 1)[0], ==, 0);
+}
+
+/* 5406h/5408h: LD 0's fraction, unset at reset; no LD 1 */
+static void valid_get_qos_bw(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[2] = { 1, 0 };
+    const uint8_t *bw = sweep_ok(s, op->opcode, in, sizeof(in), 3);
+
+    g_assert_cmpuint(bw[0], ==, 1);
+    g_assert_cmpuint(bw[1], ==, 0);
+    g_assert_cmpuint(bw[2], ==, 0);
+    in[1] = 1;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, sizeof(in)), ==,
+                    CXL_MBOX_INVALID_INPUT);
+}
+
+/* 5407h/5409h: LD 0's fraction set, then read by the Get (opcode - 1) */
+static void valid_set_qos_bw(Sweep *s, const SweepOp *op)
+{
+    uint8_t in[4] = { 1, 0, 0x80 }, get[2] = { 1, 0 };
+
+    g_assert(!memcmp(sweep_ok(s, op->opcode, in, 3, 3), in, 3));
+    g_assert_cmpuint(sweep_ok(s, op->opcode - 1, get, 2, 3)[2], ==, 0x80);
+    in[0] = 2;                                      /* two LDs */
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, 4), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(sweep_cmd(s, op->opcode, in, 3), ==,
+                    CXL_MBOX_INVALID_PAYLOAD_LENGTH);
+}
+
 static const SweepOp sweep_ops[];
 static const size_t num_sweep_ops;
 
@@ -1143,6 +1209,7 @@ static void valid_ld_info(Sweep *s, const SweepOp *op)
     g_assert_cmphex(ldq_le_p(ld), ==, s->target->kind & CCI_DCD_ANY ?
                     CXL_DCD_SIZE : CXL_MEM0_SIZE);
     g_assert_cmpuint(lduw_le_p(ld + 8), ==, 1);
+    g_assert_cmphex(ld[10], ==, 3);                 /* QoS telemetry caps */
 }
 
 /* 5600h Get DCD Info: two regions, 512 MiB of dynamic capacity */
@@ -1421,13 +1488,15 @@ static const SweepOp sweep_ops[] = {
       valid_ld_allocations },
     { 0x5402, "Set LD Allocations", 4, true, CCI_T3_ANY,
       valid_set_ld_allocations },
-    { 0x5403, "Get QoS Control", 0 },
-    { 0x5404, "Set QoS Control", 7 },
-    { 0x5405, "Get QoS Status", 0 },
-    { 0x5406, "Get QoS Allocated BW", 2 },
-    { 0x5407, "Set QoS Allocated BW", 2, true },
-    { 0x5408, "Get QoS BW Limit", 2 },
-    { 0x5409, "Set QoS BW Limit", 2, true },
+    { 0x5403, "Get QoS Control", 0, false, CCI_T3_ANY,
+      valid_get_qos_control },
+    { 0x5404, "Set QoS Control", 7, false, CCI_T3_ANY,
+      valid_set_qos_control },
+    { 0x5405, "Get QoS Status", 0, false, CCI_T3_ANY, valid_get_qos_status },
+    { 0x5406, "Get QoS Allocated BW", 2, false, CCI_T3_ANY, valid_get_qos_bw },
+    { 0x5407, "Set QoS Allocated BW", 2, true, CCI_T3_ANY, valid_set_qos_bw },
+    { 0x5408, "Get QoS BW Limit", 2, false, CCI_T3_ANY, valid_get_qos_bw },
+    { 0x5409, "Set QoS BW Limit", 2, true, CCI_T3_ANY, valid_set_qos_bw },
     { 0x5500, "Get Multi-Headed Info", 2 },
     { 0x5501, "Get Head Info", 2 },
     { 0x5600, "Get DCD Info", 0, false, CCI_DCD_ANY, valid_dcd_info },
