@@ -535,6 +535,28 @@ static void valid_set_alert_config(Sweep *s, const SweepOp *op)
                     CXL_MBOX_INVALID_INPUT);
 }
 
+/* 4203h Get Shutdown State: clean until set */
+static void valid_get_shutdown_state(Sweep *s, const SweepOp *op)
+{
+    g_assert_cmphex(sweep_ok(s, op->opcode, NULL, 0, 1)[0], ==, 0);
+}
+
+/* 4204h Set Shutdown State: dirty, read back, clean again; reserved bits */
+static void valid_set_shutdown_state(Sweep *s, const SweepOp *op)
+{
+    uint8_t state = 1;
+
+    sweep_ok(s, op->opcode, &state, 1, 0);
+    g_assert_cmphex(sweep_ok(s, 0x4203, NULL, 0, 1)[0], ==, 1);
+    state = 0x81;
+    g_assert_cmphex(sweep_cmd(s, op->opcode, &state, 1), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(sweep_ok(s, 0x4203, NULL, 0, 1)[0], ==, 1);
+    state = 0;
+    sweep_ok(s, op->opcode, &state, 1, 0);
+    g_assert_cmphex(sweep_ok(s, 0x4203, NULL, 0, 1)[0], ==, 0);
+}
+
 static void inject_poison(Sweep *s, uint64_t dpa)
 {
     uint8_t in[8];
@@ -1432,8 +1454,10 @@ static const SweepOp sweep_ops[] = {
       valid_get_alert_config },
     { 0x4202, "Set Alert Configuration", 0x0c, false, CCI_T3_MCTP,
       valid_set_alert_config },
-    { 0x4203, "Get Shutdown State", 0 },
-    { 0x4204, "Set Shutdown State", 1 },
+    { 0x4203, "Get Shutdown State", 0, false, CCI_T3_MCTP,
+      valid_get_shutdown_state },
+    { 0x4204, "Set Shutdown State", 1, false, CCI_T3_MCTP,
+      valid_set_shutdown_state },
     { 0x4300, "Get Poison List", 0x10, false, CCI_T3_MCTP,
       valid_poison_list },
     { 0x4301, "Inject Poison", 8, false, CCI_T3_MCTP, valid_inject_poison },
