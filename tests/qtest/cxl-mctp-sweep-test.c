@@ -151,7 +151,9 @@ static void sweep_send(Sweep *s, SweepReq *q, uint8_t type, uint16_t opcode,
     s->requests++;
     q->opcode = opcode;
     q->type = type;
-    memcpy(msg, in, len);
+    if (len) {
+        memcpy(msg, in, len);
+    }
     /* Innermost first: each tunnel wraps the CCI message inside it */
     for (i = tg->hops - 1; i >= 0; i--) {
         q->tags[i + 1] = s->t.cxl_tag++;

@@ -518,7 +518,9 @@ uint8_t mctp_control_full(MCTPTest *t, uint8_t dest, uint8_t cmd,
     g_assert_cmpuint(2 + len, <=, sizeof(req));
     req[0] = MCTP_CTRL_RQ | iid;
     req[1] = cmd;
-    memcpy(req + 2, data, len);
+    if (len) {
+        memcpy(req + 2, data, len);
+    }
     mctp_send(t, dest, tag, MCTP_TYPE_CONTROL, req, 2 + len,
               MCTP_BASELINE_MTU);
 
@@ -585,7 +587,9 @@ size_t cxl_cci_request(uint8_t *msg, uint8_t tag, uint16_t opcode,
     msg[3] = opcode & 0xff;
     msg[4] = opcode >> 8;
     st24_le_p(msg + 5, len);
-    memcpy(msg + CXL_HDR_SIZE, in, len);
+    if (len) {
+        memcpy(msg + CXL_HDR_SIZE, in, len);
+    }
     return CXL_HDR_SIZE + len;
 }
 
