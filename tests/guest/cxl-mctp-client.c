@@ -2014,17 +2014,24 @@ static int vppb_bind(struct cxl_ep *ep, uint8_t vppb, int port)
     if (rc < 0) {
         return -1;
     }
-    if (rc && (rc = bg_wait(ep, opcode, &secs))) {
-        return rc < 0 ? -1 : fail("eid %u: %s vPPB %u: return code 0x%04x "
-                                  "(%s)", ep->eid, port >= 0 ? "bind" :
-                                  "unbind", vppb, rc, cxl_rc_name(rc));
+    if (rc) {
+        rc = bg_wait(ep, opcode, &secs);
+        if (rc) {
+            return rc < 0 ? -1 : fail("eid %u: %s vPPB %u: return code "
+                                      "0x%04x (%s)", ep->eid, port >= 0 ?
+                                      "bind" : "unbind", vppb, rc,
+                                      cxl_rc_name(rc));
+        }
     }
     rc = vcs_info(ep, vppb, &bound);
     if (rc < 0) {
         return -1;
     }
-    snprintf(now, sizeof(now), rc >= VPPB_BOUND_PORT ? "%s port %u" : "%s",
-             vppb_status[rc & 3], bound);
+    snprintf(now, sizeof(now), "%s", vppb_status[rc & 3]);
+    if (rc >= VPPB_BOUND_PORT) {
+        snprintf(now + strlen(now), sizeof(now) - strlen(now), " port %u",
+                 bound);
+    }
     say("%s eid %u vppb %u: done in %.2f s, vppb %s",
         port >= 0 ? "bind" : "unbind", ep->eid, vppb, secs, now);
     return rc;
