@@ -18,6 +18,7 @@
 #include "libqos/libqos-malloc.h"
 #include "libqos/malloc-pc.h"
 #include "libqos/i2c-designware.h"
+#include "libqos/mctp.h"        /* qos_migrate_unix() */
 #include "hw/pci/pci_regs.h"
 #include "qobject/qdict.h"
 
@@ -899,25 +900,13 @@ static void test_malformed(void)
     test_end(&t);
 }
 
-/* Migrate @t to a new QEMU started with @args, over a UNIX socket */
+/* Migrate @t to a new QEMU started with @args */
 static void migrate(Test *t, const char *args)
 {
-    g_autofree char *tmp = g_dir_make_tmp("dw-i2c-XXXXXX", NULL);
-    g_autofree char *sock = g_strdup_printf("%s/migrate", tmp);
-    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
-    QTestState *dst = qtest_initf("%s -incoming %s", args, uri);
-
-    qtest_qmp_assert_success(t->qts, "{ 'execute': 'migrate', "
-                             "'arguments': { 'uri': %s } }", uri);
-    qtest_qmp_eventwait(t->qts, "STOP");
-    qtest_qmp_eventwait(dst, "RESUME");
-    qtest_quit(t->qts);
-    t->qts = dst;
+    t->qts = qos_migrate_unix(t->qts, args);
     qpci_free_pc(t->pcibus);
-    t->pcibus = qpci_new_pc(dst, &t->alloc);
-    qdw_i2c_migrated(t->i2c, dst, t->pcibus);
-    unlink(sock);
-    rmdir(tmp);
+    t->pcibus = qpci_new_pc(t->qts, &t->alloc);
+    qdw_i2c_migrated(t->i2c, t->qts, t->pcibus);
 }
 
 /* Migration with bytes in the RX FIFO and a master transfer open */

@@ -193,38 +193,42 @@ void mctp_test_attach_uhci(MCTPTest *t, int devfn)
     assert_uhci_ok(quhci_set_configuration(t->udev, 1));
 }
 
-void mctp_test_migrate(MCTPTest *t, const char *fmt, ...)
+QTestState *qos_migrate_unix(QTestState *src, const char *args)
 {
-    g_autofree char *tmp = g_dir_make_tmp("mctp-usb-XXXXXX", NULL);
+    g_autofree char *tmp = g_dir_make_tmp("qos-migrate-XXXXXX", NULL);
     g_autofree char *sock = g_strdup_printf("%s/migrate", tmp);
     g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    QTestState *dst = qtest_initf("%s -incoming %s", args, uri);
+
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    qtest_qmp_eventwait(src, "STOP");
+    qtest_qmp_eventwait(dst, "RESUME");
+    qtest_quit(src);
+    unlink(sock);
+    rmdir(tmp);
+    return dst;
+}
+
+void mctp_test_migrate(MCTPTest *t, const char *fmt, ...)
+{
     g_autofree char *args = NULL;
-    QTestState *dst;
     va_list ap;
 
     g_assert(t->hc || t->i2c);
     va_start(ap, fmt);
     args = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    dst = qtest_initf("%s -incoming %s", args, uri);
 
-    qtest_qmp_assert_success(t->qts, "{ 'execute': 'migrate', "
-                             "'arguments': { 'uri': %s } }", uri);
-    qtest_qmp_eventwait(t->qts, "STOP");
-    qtest_qmp_eventwait(dst, "RESUME");
-
-    qtest_quit(t->qts);
-    t->qts = dst;
+    t->qts = qos_migrate_unix(t->qts, args);
     qpci_free_pc(t->pcibus);
-    t->pcibus = qpci_new_pc(dst, &t->alloc);
+    t->pcibus = qpci_new_pc(t->qts, &t->alloc);
     if (t->hc) {
-        qehci_migrated(t->hc, dst, t->pcibus);
+        qehci_migrated(t->hc, t->qts, t->pcibus);
     }
     if (t->i2c) {
-        qdw_i2c_migrated(t->i2c, dst, t->pcibus);
+        qdw_i2c_migrated(t->i2c, t->qts, t->pcibus);
     }
-    unlink(sock);
-    rmdir(tmp);
 }
 
 void mctp_test_attach_i2c(MCTPTest *t, int devfn, uint8_t own, uint8_t dest)

@@ -245,6 +245,11 @@ uint8_t mctp_smbus_pec(uint8_t crc, const uint8_t *buf, size_t len);
 size_t mctp_smbus_frame(MCTPTest *t, uint8_t *frame, const uint8_t *pkt,
                         size_t len);
 /*
+ * Migrate the machine of @src over a UNIX socket to a new QEMU started
+ * with the command line @args; @src quits.  The new QEMU, running.
+ */
+QTestState *qos_migrate_unix(QTestState *src, const char *args);
+/*
  * Migrate the machine to a new QEMU started with the command line @fmt
  * and carry on with the device there (EHCI or I2C): transfers in flight
  * stay in flight, as the guest's driver would see it.
