@@ -20,6 +20,8 @@ QTESTS=(
     cxl-mctp-sweep-test
     designware-i2c-test
     i2c-cxl-mctp-test
+    cxl-reset-test
+    cxl-dcd-test
 )
 
 # QEMU unit tests (tests/unit) of ours
