@@ -22,6 +22,7 @@
 #include "qemu/bswap.h"
 #include "qemu/units.h"
 #include "libqtest.h"
+#include "qobject/qdict.h"
 #include "libqos/mctp.h"
 #include "libqos/cxl-host.h"
 
@@ -52,6 +53,7 @@
 #define RC_INVALID_HANDLE       0x000e
 #define RC_INVALID_PA           0x000f
 #define RC_INVALID_PAYLOAD_LEN  0x0016
+#define RC_RESOURCES_EXHAUSTED  0x001d
 #define RC_INVALID_EXTENT_LIST  0x001e
 
 /* Selection (5604h) and removal (5605h) policies */
@@ -67,6 +69,10 @@
 #define EVENT_HDR_SIZE          0x20        /* Get Event Records output */
 #define EVENT_MORE_RECORDS      (1 << 1)
 #define EVENT_RECORD_SIZE       0x80
+#define EVENT_FLAGS             0x11        /* in the record header */
+#define EVENT_SEVERITY_MASK     0x03
+#define EVENT_SEVERITY_INFO     0x00
+#define DC_EVENT_LOG_SIZE       8           /* Identify Memory Device */
 #define DC_EVENT_TYPE           0x30
 #define DC_EVENT_HOST_ID        0x32
 #define DC_EVENT_FLAGS          0x35
@@ -315,6 +321,8 @@ static void assert_dc_event(const uint8_t *rec, uint8_t type, const Extent *e,
 {
     g_assert_cmpmem(rec, 16, dc_event_uuid, 16);
     g_assert_cmpuint(rec[0x10], ==, EVENT_RECORD_SIZE);
+    g_assert_cmphex(rec[EVENT_FLAGS] & EVENT_SEVERITY_MASK, ==,
+                    EVENT_SEVERITY_INFO);
     g_assert_cmphex(lduw_le_p(rec + 0x14), !=, 0);          /* handle */
     g_assert_cmphex(rec[DC_EVENT_TYPE], ==, type);
     g_assert_cmphex(lduw_le_p(rec + DC_EVENT_HOST_ID), ==, 0);
@@ -583,6 +591,61 @@ static void test_add_unanswered_stays_pending(void)
  * The host accepts capacity it was not offered: refused with Invalid
  * Physical Address, nothing added, and the offer still stands
  */
+/*
+ * The host hears of each extent added or released from one record in
+ * its Dynamic Capacity event log, which holds DC_EVENT_LOG_SIZE: a change
+ * with more extents than the log has room for is refused, from the FM
+ * and from QMP, and nothing of it is offered
+ */
+static void test_event_log_full_refuses_change(void)
+{
+    Extent e[DC_EVENT_LOG_SIZE + 1];
+    uint8_t recs[DC_EVENT_LOG_SIZE * EVENT_RECORD_SIZE];
+    QDict *rsp;
+    DCDTest d;
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(e); i++) {
+        e[i] = (Extent) { 64 * MiB + i * DC_BLOCK, DC_BLOCK };
+    }
+    dcd_test_start(&d);
+    g_assert_cmphex(fm_add(&d, e, ARRAY_SIZE(e)), ==, RC_RESOURCES_EXHAUSTED);
+    rsp = qtest_qmp(d.t.qts, "{ 'execute': 'cxl-add-dynamic-capacity',"
+                    "  'arguments': { 'path': '/machine/peripheral/dcd1',"
+                    "    'host-id': 0, 'selection-policy': 'prescriptive',"
+                    "    'region': 0, 'extents': ["
+                    "      { 'offset': 0, 'len': 2097152 },"
+                    "      { 'offset': 2097152, 'len': 2097152 },"
+                    "      { 'offset': 4194304, 'len': 2097152 },"
+                    "      { 'offset': 6291456, 'len': 2097152 },"
+                    "      { 'offset': 8388608, 'len': 2097152 },"
+                    "      { 'offset': 10485760, 'len': 2097152 },"
+                    "      { 'offset': 12582912, 'len': 2097152 },"
+                    "      { 'offset': 14680064, 'len': 2097152 },"
+                    "      { 'offset': 16777216, 'len': 2097152 } ] } }");
+    g_assert_true(qdict_haskey(rsp, "error"));
+    qobject_unref(rsp);
+    host_get_events(&d, NULL, 0);
+
+    /* A full log takes no more, until the host clears it */
+    g_assert_cmphex(fm_add(&d, e, DC_EVENT_LOG_SIZE), ==, RC_SUCCESS);
+    g_assert_cmphex(fm_add(&d, &e[DC_EVENT_LOG_SIZE], 1), ==,
+                    RC_RESOURCES_EXHAUSTED);
+    host_get_events(&d, recs, DC_EVENT_LOG_SIZE);
+    /* All but the last: the list then has room for e[8] in one read */
+    g_assert_cmphex(host_add_response(&d, e, DC_EVENT_LOG_SIZE - 1), ==,
+                    RC_SUCCESS);
+    g_assert_cmphex(fm_release(&d, e, 1, 0), ==, RC_RESOURCES_EXHAUSTED);
+    host_clear_events(&d, recs, DC_EVENT_LOG_SIZE);
+    g_assert_cmphex(fm_add(&d, &e[DC_EVENT_LOG_SIZE], 1), ==, RC_SUCCESS);
+    host_take_event(&d, DC_EVENT_ADD, &e[DC_EVENT_LOG_SIZE]);
+    g_assert_cmphex(host_add_response(&d, &e[DC_EVENT_LOG_SIZE], 1), ==,
+                    RC_SUCCESS);
+    e[DC_EVENT_LOG_SIZE - 1] = e[DC_EVENT_LOG_SIZE];
+    host_assert_extents(&d, e, DC_EVENT_LOG_SIZE);
+    dcd_test_end(&d);
+}
+
 static void test_accept_not_offered(void)
 {
     DCDTest d;
@@ -1052,6 +1115,8 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-dcd/release-not-accepted",
                    test_release_not_accepted);
     qtest_add_func("/cxl-dcd/forced-release", test_forced_release);
+    qtest_add_func("/cxl-dcd/event-log-full-refuses-change",
+                   test_event_log_full_refuses_change);
     qtest_add_func("/cxl-dcd/host-release-unrequested",
                    test_host_release_unrequested);
     qtest_add_func("/cxl-dcd/event-records-more-flag",

@@ -485,6 +485,40 @@ static void doe_leave_response(ResetTest *rt)
                     PCI_DOE_STATUS_DATA_OBJECT_READY, !=, 0);
 }
 
+#define DOE_MAX_DW          (1 << 18)   /* largest data object, PCIe r6.0 */
+
+/*
+ * A guest writes one dword more than the largest data object (2^18 DW)
+ * to the DOE write mailbox: the device takes no more (DOE Error), no
+ * byte lands past the mailbox, and after Abort a CDAT read works
+ */
+static void test_doe_write_mailbox_full(void)
+{
+    ResetTest *rt = reset_test_start();
+    uint16_t doe = cxl_cfg_find_ext_cap(&rt->h, rt->pmem, PCI_EXT_CAP_ID_DOE);
+    uint64_t wr = cxl_cfg_addr(rt->pmem, doe + PCI_DOE_WRITE);
+    uint32_t i;
+
+    g_assert_cmphex(doe, !=, 0);
+    /* A header announcing the largest object (length 0: 2^18 DW) */
+    qtest_writel(rt->t.qts, wr, 2 << 16 | CXL_DVSEC_VENDOR);
+    qtest_writel(rt->t.qts, wr, 0);
+    for (i = 2; i < DOE_MAX_DW; i++) {
+        qtest_writel(rt->t.qts, wr, i);
+    }
+    g_assert_cmphex(cxl_cfg_readl(&rt->h, rt->pmem, doe + PCI_DOE_STATUS) &
+                    PCI_DOE_STATUS_ERROR, ==, 0);
+    qtest_writel(rt->t.qts, wr, 0xdeadbeef);
+    g_assert_cmphex(cxl_cfg_readl(&rt->h, rt->pmem, doe + PCI_DOE_STATUS) &
+                    PCI_DOE_STATUS_ERROR, !=, 0);
+
+    cxl_cfg_writel(&rt->h, rt->pmem, doe + PCI_DOE_CTRL, PCI_DOE_CTRL_ABORT);
+    g_assert_cmphex(cxl_cfg_readl(&rt->h, rt->pmem, doe + PCI_DOE_STATUS) &
+                    PCI_DOE_STATUS_ERROR, ==, 0);
+    doe_leave_response(rt);
+    reset_test_end(rt);
+}
+
 /*
  * The host maps the persistent memory at the CXL fixed memory window:
  * the switch upstream port's decoder to the device's port, the device's
@@ -902,6 +936,8 @@ int main(int argc, char **argv)
                    test_secondary_bus_reset);
     qtest_add_func("/cxl-reset/switch-ports/machine-reset",
                    test_switch_ports_machine_reset);
+    qtest_add_func("/cxl-reset/type3/doe-write-mailbox-full",
+                   test_doe_write_mailbox_full);
 
     return g_test_run();
 }
