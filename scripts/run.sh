@@ -57,8 +57,11 @@ if [ -n "$extra" ]; then
 fi
 
 default_topology_args
-# The demo ends by unbinding and binding a vPPB over each switch endpoint
-append=$(guest_append "$mode" quiet cxlmctp.bindcycle=1)
+# The demo takes dynamic capacity through an add and a release on the DCD
+# (the client the fabric manager and the host), and ends by unbinding and
+# binding a vPPB over each switch endpoint, the host writing to the
+# persistent memory before and reading it back after
+append=$(guest_append "$mode" quiet cxlmctp.dcd=1 cxlmctp.bindcycle=1)
 cmd=("$QEMU" "${TOPOLOGY_ARGS[@]}"
      -nodefaults -nographic -serial mon:stdio -no-reboot
      -kernel "$GUEST/bzImage" -initrd "$initrd"

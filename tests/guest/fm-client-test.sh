@@ -7,9 +7,15 @@
 # the command line (scripts/topology.sh); then that each type 3 device with
 # an MCTP endpoint answers a few thousand commands in band (its primary
 # mailbox, /dev/cxl/memN) and out of band (MCTP) at the same time, every
-# response checked; last, over each transport, that unbinding a vPPB takes
-# its device away from the host and binding it brings it back.  "ehci" (default) puts the switch's USB endpoint behind
-# EHCI and the DCD's behind xHCI; "xhci" swaps them.  TAP output.
+# response checked; then dynamic capacity end to end on the DCD, the client
+# the fabric manager over MCTP and the host through raw mailbox commands;
+# last, over each transport, that unbinding a vPPB takes its device away
+# from the host and binding it brings it back, and that the host can use
+# the rebound persistent memory: its endpoint port probes, a region made
+# through sysfs reads back a pattern written through a region before the
+# unbind, and the kernel logs no probe failure.  "ehci" (default) puts the
+# switch's USB endpoint behind EHCI and the DCD's behind xHCI; "xhci" swaps
+# them.  TAP output.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
@@ -36,7 +42,7 @@ echo "# switch's USB endpoint on $MCTP_USP_HC, DCD's on $MCTP_DCD_HC;" \
 timeout "$timeout_s" "$QEMU" "${TOPOLOGY_ARGS[@]}" \
     -nodefaults -nographic -serial mon:stdio -no-reboot \
     -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
-    -append "$(guest_append demo "cxlmctp.concurrent=$concurrent" cxlmctp.bindcycle=1)" \
+    -append "$(guest_append demo "cxlmctp.concurrent=$concurrent" cxlmctp.dcd=1 cxlmctp.bindcycle=1)" \
     </dev/null >"$log" 2>&1
 status=$?
 out=$(tr -d '\r' <"$log")
@@ -142,9 +148,78 @@ tap_count "Set Timestamp then Get Timestamp on every endpoint, over both transpo
     "$client" '^(usb|i2c) timestamp eid [0-9]+ [1-9][0-9]+ ns \(20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\) set$' \
     "$((USB_NUM_MCTP + I2C_NUM_MCTP))"
 
+# --- Dynamic capacity: FM over MCTP (usb) and host through its mailbox -------
+# Region 0 of the DCD as both see it; then an extent added, accepted and
+# released; two in one add (the More flag on the first record), accepted
+# and released together; an add the host rejects.  At each step the FM's
+# Get DC Region Extent Lists (5603h) and the host's Get DC Extent List
+# (4801h) must agree with what was done, and their generation numbers
+# change with the list.
+dcd_sn=$(hex "$CXL_DCD_SN")
+region_len=$(hex "$(( $(numfmt --from=iec "$CXL_DCD_SIZE") / CXL_DCD_REGIONS ))")
+dcd_line=$(grep -E "^usb dcd eid [0-9]+ /dev/cxl/mem[0-9]+ sn $dcd_sn: region 0 base 0x0 length $region_len block 0x[0-9a-f]+ as FM \(5601h\) and host \(4800h\) see it; no extent, DC event log empty$" <<<"$client")
+tap_result "usb: DCD region 0 (base 0, $region_len) the same to the FM (5601h) and the host (4800h); no extent, no event yet" \
+    "$([ -n "$dcd_line" ]; echo $?)" "no dcd region line for $dcd_sn"
+block=$(( $(sed -nE 's/.* block (0x[0-9a-f]+) .*/\1/p' <<<"$dcd_line") + 0 ))
+[ "$block" -gt 0 ] || block=$((2 << 20))
+ext() { # BLOCK-OFFSET BLOCKS: an extent as the client prints it, as an ERE
+    printf '0x%x\\+0x%x' "$(( $1 * block ))" "$(( $2 * block ))"
+}
+lists_re() { # WHEN EXTENTS
+    echo "lists $1: FM \\(5603h\\) $2 generation 0x[0-9a-f]+ -> 0x[0-9a-f]+, host \\(4801h\\) $2 generation 0x[0-9a-f]+ -> 0x[0-9a-f]+\$"
+}
+dcd_checks() { # NAME EXTENTS-ERE N MORE-FLAGS ACCEPTED
+    local name=$1 e=$2 count=$3 more=$4 rec=record
+    [ "$count" = 1 ] || rec=records
+    check "usb: DCD $name: the FM initiates the add (5604h)" \
+        "^usb dcd $name fm-add eid [0-9]+ extents $e: initiated$"
+    check "usb: DCD $name: the host reads $count add-capacity $rec (More flags $more) and clears the log" \
+        "^usb dcd $name host-events /dev/cxl/mem[0-9]+: $count add-capacity $rec, more flags $more; cleared, log empty$"
+    check "usb: DCD $name: neither FM nor host lists the extents before the host answers" \
+        "^usb dcd $name $(lists_re while-add-pending none)"
+    if [ "$5" = accepted ]; then
+        check "usb: DCD $name: the host accepts (4802h) in one response" \
+            "^usb dcd $name host-add-response /dev/cxl/mem[0-9]+ extents $e: done$"
+        check "usb: DCD $name: FM and host list the accepted extents, the generation numbers changed" \
+            "^usb dcd $name $(lists_re after-add-response "$e")"
+        check "usb: DCD $name: the FM initiates the release (5605h)" \
+            "^usb dcd $name fm-release eid [0-9]+ extents $e: initiated$"
+        check "usb: DCD $name: the host reads $count release-capacity $rec and clears the log" \
+            "^usb dcd $name host-events /dev/cxl/mem[0-9]+: $count release-capacity $rec, more flags $more; cleared, log empty$"
+        check "usb: DCD $name: the extents stay listed until the host releases them" \
+            "^usb dcd $name $(lists_re while-release-pending "$e")"
+        check "usb: DCD $name: the host releases them (4803h)" \
+            "^usb dcd $name host-release /dev/cxl/mem[0-9]+ extents $e: done$"
+        check "usb: DCD $name: gone from both lists, the generation numbers changed" \
+            "^usb dcd $name $(lists_re after-release none)"
+    else
+        check "usb: DCD $name: the host rejects the add (4802h with no extent)" \
+            "^usb dcd $name host-add-response-reject /dev/cxl/mem[0-9]+ extents none: done$"
+        check "usb: DCD $name: nothing added on either side" \
+            "^usb dcd $name $(lists_re after-add-response none)"
+    fi
+}
+dcd_checks one-extent "$(ext 0 1)" 1 0 accepted
+dcd_checks two-extents "$(ext 2 1),$(ext 4 2)" 2 1,0 accepted
+dcd_checks rejected "$(ext 0 1)" 1 0 rejected
+check "usb: DCD flow done with FM and host agreeing at every step" \
+    "^usb dcd eid [0-9]+ /dev/cxl/mem[0-9]+: an extent added, accepted and released, two in one add \(More flag\) and an add rejected, FM and host agreeing at every step$"
+
 # --- Managing the fabric: a vPPB unbound and bound again, over each ---------
-# switch endpoint, as FM-API and the host see it
+# switch endpoint, as FM-API and the host see it; the host uses the
+# persistent memory before the unbind and after the bind
+pmem_sn=$(hex "$CXL_PMEM_SN")
+endpoint_re="^host sn $pmem_sn: mem[0-9]+ endpoint[0-9]+ bound to cxl_port, decoders decoder[0-9]+\\.0(,decoder[0-9]+\\.[0-9]+)*\$"
+region_re() { # HOW: the region line, the namespace made (new) or from the labels
+    echo "^region sn $pmem_sn: region[0-9]+ of decoder[0-9]+\\.[0-9]+ on decoder[0-9]+\\.0, $(bytes "$CXL_PMEM_SIZE") bytes, committed; region[0-9]+ namespace[0-9]+\\.[0-9]+ \\($1\\) /dev/pmem[0-9]+\$"
+}
+teardown_re="^region sn $pmem_sn: region[0-9]+ torn down: namespace[0-9]+\\.[0-9]+ disabled, region deleted, decoder[0-9]+\\.0 free\$"
 for t in usb i2c; do
+    # This transport's bind cycle, without its prefix: up to the unbind,
+    # and from the bind on
+    cycle=$(sed -n "s/^$t //p" <<<"$client" | sed -n '/^bind-cycle /,$p')
+    before=$(sed -n '1,/^unbind eid /p' <<<"$cycle")
+    after=$(sed -n '/^bind eid /,$p' <<<"$cycle")
     check "$t: the bind cycle takes vPPB 0 (port 0, $CXL_PMEM_ID), which the host sees" \
         "^$t bind-cycle eid [0-9]+ vppb 0 port 0 sn $(hex "$CXL_PMEM_SN") pci [0-9a-f:.]+ mem[0-9]+$"
     check "$t: Unbind vPPB runs in the background and leaves vPPB 0 unbound" \
@@ -155,8 +230,35 @@ for t in usb i2c; do
         "^$t host sn $(hex "$CXL_PMEM_SN"): pci [0-9a-f:.]+ and its memdev gone in [0-9.]+ s$"
     check "$t: Bind vPPB binds vPPB 0 to port 0 again" \
         "^$t bind eid [0-9]+ vppb 0: done in [0-9.]+ s, vppb bound port 0$"
-    check "$t: the host found the device again: PCI device and CXL memdev" \
-        "^$t host sn $(hex "$CXL_PMEM_SN"): pci [0-9a-f:.]+ and mem[0-9]+ back in [0-9.]+ s$"
+    tap_match "$t: before the unbind, $CXL_PMEM_ID's endpoint port is bound to cxl_port with its decoders" \
+        "$before" "$endpoint_re"
+    # The first cycle of the boot makes the namespace, the second finds it
+    # in the LSA; either way, after the bind it must come from the labels.
+    tap_match "$t: before the unbind, a pmem region through sysfs: root decoder, endpoint decoder, namespace, /dev/pmemN" \
+        "$before" "$(region_re '(new, labels written|from the labels)')"
+    tap_match "$t: before the unbind, a run-specific pattern written to /dev/pmemN (first, last, middle blocks) and read back" \
+        "$before" "^pattern sn $pmem_sn: /dev/pmem[0-9]+ seed 0x[0-9a-f]+ written to 4 blocks \\(first, last and between\\) and read back\$"
+    tap_match "$t: before the unbind, the region torn down (namespace disabled, region deleted, DPA freed)" \
+        "$before" "$teardown_re"
+    tap_match "$t: after the bind, the endpoint port probed again with its decoders" \
+        "$after" "$endpoint_re"
+    tap_match "$t: after the bind, a new region's namespace comes back from the labels in the LSA" \
+        "$after" "$(region_re 'from the labels')"
+    tap_match "$t: the host found the device again (PCI, memdev, endpoint) and reads back through /dev/pmemN the pattern written before the unbind" \
+        "$after" "^host sn $pmem_sn: pci [0-9a-f:.]+, mem[0-9]+ and endpoint[0-9]+ back in [0-9.]+ s; region[0-9]+ /dev/pmem[0-9]+ reads back the pattern written before the unbind\$"
+    tap_match "$t: after the bind, the region torn down again" "$after" "$teardown_re"
+done
+
+# --- The kernel's view of it all ---------------------------------------------
+# The kernel prints to the console until /init quiets it, and the guest
+# prints the kernel's warnings and errors ("GUEST: kmsg") after the client:
+# no CXL port may have failed to probe, no range register been refused.
+grep -q '^GUEST: kmsg-end count=' <<<"$out"
+tap_result "the guest printed the kernel's warnings and errors" $? "no 'GUEST: kmsg-end' line"
+for bad in 'failed probe' 'decodes outside'; do
+    lines=$(grep -F "$bad" <<<"$out")
+    [ -z "$lines" ]
+    tap_result "no \"$bad\" in the kernel log" $? "$(head -n 4 <<<"$lines" | paste -sd'|' -)"
 done
 
 check "no client step failed" "^ok$"
