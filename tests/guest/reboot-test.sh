@@ -104,12 +104,6 @@ for b in 1 2; do
         tap_result "$what: the memdev with serial $sn has its endpoint port, bound to cxl_port" $? \
             "endpoint and driver: ${ep:-no memdev with that serial}"
     done
-    grep -q '^GUEST: kmsg-end count=' <<<"$text"
-    tap_result "$what: the guest printed the kernel's warnings and errors" $? "no 'GUEST: kmsg-end' line"
-    for bad in 'failed probe' 'decodes outside'; do
-        lines=$(grep -F "$bad" <<<"$text")
-        [ -z "$lines" ]
-        tap_result "$what: no \"$bad\" in the kernel log" $? "$(head -n 4 <<<"$lines" | paste -sd'|' -)"
-    done
+    tap_kmsg_clean "$what: " "$text"
 done
 tap_end "guest report" "$(grep -E '^GUEST: (begin|wait|cxl mem|summary|kmsg|rebooting)' <<<"$console")" "$log"

@@ -42,4 +42,21 @@ tap_end() {
     fi
 }
 
+# tap_kmsg_clean PREFIX CONSOLE: the guest printed the kernel's warnings and
+# errors (GUEST: kmsg lines, from /init), and neither they nor the kernel's
+# own console lines say a CXL port failed to probe or a range register was
+# refused
+tap_kmsg_clean() {
+    local bad lines
+    grep -q '^GUEST: kmsg-end count=' <<<"$2"
+    tap_result "$1the guest printed the kernel's warnings and errors" $? \
+        "no 'GUEST: kmsg-end' line"
+    for bad in 'failed probe' 'decodes outside'; do
+        lines=$(grep -F "$bad" <<<"$2")
+        [ -z "$lines" ]
+        tap_result "$1no \"$bad\" in the kernel log" $? \
+            "$(head -n 4 <<<"$lines" | paste -sd'|' -)"
+    done
+}
+
 hex() { printf '%#x' "$(( $1 ))"; }

@@ -85,9 +85,13 @@ uint8_t cxl_cfg_find_cap(CXLHost *h, const CXLHostFn *fn, uint8_t id)
     return 0;
 }
 
-uint16_t cxl_cfg_find_ext_cap(CXLHost *h, const CXLHostFn *fn, uint16_t id)
+/*
+ * The first extended capability with ID @id in @fn's list from the one at
+ * @off on (PCI_CFG_SPACE_SIZE: the whole list), 0 if none
+ */
+static uint16_t find_ext_cap_from(CXLHost *h, const CXLHostFn *fn,
+                                  uint16_t off, uint16_t id)
 {
-    uint16_t off = PCI_CFG_SPACE_SIZE;
     int n = 0;
 
     while (off) {
@@ -105,26 +109,28 @@ uint16_t cxl_cfg_find_ext_cap(CXLHost *h, const CXLHostFn *fn, uint16_t id)
     return 0;
 }
 
+uint16_t cxl_cfg_find_ext_cap(CXLHost *h, const CXLHostFn *fn, uint16_t id)
+{
+    return find_ext_cap_from(h, fn, PCI_CFG_SPACE_SIZE, id);
+}
+
 uint16_t cxl_cfg_find_dvsec(CXLHost *h, const CXLHostFn *fn,
                             uint16_t dvsec_id)
 {
-    uint16_t off = PCI_CFG_SPACE_SIZE;
+    uint16_t off = find_ext_cap_from(h, fn, PCI_CFG_SPACE_SIZE,
+                                     PCI_EXT_CAP_ID_DVSEC);
     int n = 0;
 
     while (off) {
-        uint32_t hdr = cxl_cfg_readl(h, fn, off);
-
         g_assert_cmpint(++n, <, 256);
-        if (hdr == 0 || hdr == 0xffffffff) {
-            return 0;
-        }
-        if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_DVSEC &&
-            (cxl_cfg_readl(h, fn, off + PCI_DVSEC_HEADER1) & 0xffff) ==
+        if ((cxl_cfg_readl(h, fn, off + PCI_DVSEC_HEADER1) & 0xffff) ==
             CXL_DVSEC_VENDOR &&
             cxl_cfg_readw(h, fn, off + PCI_DVSEC_HEADER2) == dvsec_id) {
             return off;
         }
-        off = PCI_EXT_CAP_NEXT(hdr);
+        off = find_ext_cap_from(h, fn,
+                                PCI_EXT_CAP_NEXT(cxl_cfg_readl(h, fn, off)),
+                                PCI_EXT_CAP_ID_DVSEC);
     }
     return 0;
 }
