@@ -10,7 +10,8 @@
 #  1. rsync PRISTINE -> WORK (by content), leaving out the files that the
 #     overlay and the patches own (listed in the manifest);
 #  2. build those owned files in a scratch tree: pristine copies of the files
-#     the patches touch + the overlay files, then `quilt push -a`;
+#     the patches touch, then for each patch of patches/series in order the
+#     overlay files it declares and its edits (scripts/series-lib.sh);
 #  3. copy each owned file into WORK only if its content differs.
 # A file that was owned last time but is not any more gets rsync'ed back to
 # pristine (or deleted if pristine does not have it) by step 1.
@@ -19,8 +20,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 pristine=$(cd "$1" && pwd)
 work=$2
-# Top-level directories of this repository that mirror QEMU paths.
-overlay_dirs="hw include net tests/qtest tests/unit docs"
+. "$repo/scripts/series-lib.sh"
 
 die() { echo "prepare: $*" >&2; exit 1; }
 
@@ -32,50 +32,34 @@ rm -rf "$stage"
 mkdir -p "$stage"
 trap 'rm -rf "$stage"' EXIT
 
-# Patches listed in the series, in order.
-series=()
-if [ -f "$repo/patches/series" ]; then
-    while read -r p _; do
-        case "$p" in ''|'#'*) continue ;; esac
-        [ -f "$repo/patches/$p" ] || die "patches/series lists $p but patches/$p does not exist"
-        series+=("$p")
-    done < "$repo/patches/series"
-fi
-
-# Files owned by the overlay and by the patches (paths relative to the tree).
-overlay_files=$(cd "$repo" && for d in $overlay_dirs; do
-                    [ -d "$d" ] && find "$d" -type f ! -name '*~' ! -name '.*.swp'
-                done | sort || true)
-patched_files=$(for p in "${series[@]}"; do
+# The patches in order, and the overlay files each adds (patches/series).
+series_read "$repo"
+overlay_files=$(series_overlay_files "$repo")
+patched_files=$(for p in "${SERIES_PATCHES[@]}"; do
                     lsdiff --strip=1 "$repo/patches/$p"
                 done | sort -u)
 
-# Scratch tree: pristine copies of patched files, then the overlay on top.
+# Scratch tree: pristine copies of the files the patches edit; then, patch
+# by patch as `make series` does, the overlay files it adds and its edits.
 for f in $patched_files; do
     if [ -f "$pristine/$f" ]; then
         mkdir -p "$stage/$(dirname "$f")"
         cp -p "$pristine/$f" "$stage/$f"
     fi
 done
-for f in $overlay_files; do
-    mkdir -p "$stage/$(dirname "$f")"
-    cp -p "$repo/$f" "$stage/$f"
-done
-
-if [ ${#series[@]} -gt 0 ]; then
-    log="$stage/.quilt.log"
-    if ! (cd "$stage" && QUILT_PATCHES="$repo/patches" QUILT_PC=.pc \
-          quilt --quiltrc=/dev/null push -a --fuzz=0 >"$log" 2>&1); then
-        bad=$(sed -n 's/^Applying patch .*patches\/\(.*\)$/\1/p' "$log" | tail -1)
-        [ -n "$bad" ] || bad=$(sed -n 's/^Applying patch \(.*\)$/\1/p' "$log" | tail -1)
-        files=$(grep -E '^(patching file|can.t find file|The next patch)|FAILED|No file to patch' "$log" \
-                | sed -n 's/^patching file \(.*\)/\1/p' | tail -1)
-        echo "prepare: patch '$bad' does not apply to $pristine${files:+ (at $files)}; see 'quilt push' output in $work.quilt.log" >&2
-        cp "$log" "$work.quilt.log"
-        exit 1
+for i in "${!SERIES_PATCHES[@]}"; do
+    p=${SERIES_PATCHES[i]}
+    for f in ${SERIES_FILES[i]}; do
+        mkdir -p "$stage/$(dirname "$f")"
+        cp -p "$repo/$f" "$stage/$f"
+    done
+    if ! out=$(patch -d "$stage" -p1 -f --fuzz=0 --no-backup-if-mismatch \
+                   -r - -i "$repo/patches/$p" 2>&1); then
+        echo "$out" > "$work.patch.log"
+        at=$(echo "$out" | sed -n 's/^patching file //p' | tail -1)
+        die "patch $((i + 1)) $p does not apply to $pristine${at:+ (at $at)}; patch output in $work.patch.log"
     fi
-    rm -rf "$stage/.pc" "$log"
-fi
+done
 
 owned=$( (cd "$stage" && find . -type f | sed 's|^\./||') | sort)
 
@@ -103,4 +87,4 @@ for f in $owned; do
     fi
 done
 printf '%s\n' $owned > "$manifest"
-echo "prepare: $work is pristine + $(echo $overlay_files | wc -w) overlay files + ${#series[@]} patches ($n files changed)"
+echo "prepare: $work is pristine + $(echo $overlay_files | wc -w) overlay files + ${#SERIES_PATCHES[@]} patches ($n files changed)"
