@@ -8,7 +8,8 @@
 SHELL := /bin/bash
 export QEMU_SRC GUEST_EXTRA
 
-.PHONY: all deps qemu firmware guest run check bench series clean distclean help
+.PHONY: all deps qemu firmware guest run check bench series series-check \
+        series-bisect docs ci clean distclean help
 
 all: qemu firmware guest
 
@@ -20,6 +21,14 @@ help:
 	@echo "make check      build if needed, then run all tests"
 	@echo "make bench      usb-cxl-mctp and i2c_mctp_cxl against the switch mailbox CCI"
 	@echo "                (qtest, callgrind, guest)"
+	@echo "make series     write the mail-ready series (cover letter + git format-patch)"
+	@echo "                into build/series/patches; author and Signed-off-by from git config"
+	@echo "make series-check  series + git am onto pristine 10.2.2 + checkpatch on every"
+	@echo "                patch + a -Werror build of the last step (QEMU_SRC=DIR: onto DIR)"
+	@echo "make series-bisect series-check + every patch built with gcc and clang -Werror"
+	@echo "                + make check's qtests on the last step"
+	@echo "make docs       build QEMU's manual with Sphinx; a warning in our pages fails"
+	@echo "make ci         what CI runs: check, series-check, docs (.ci/run, .gitlab-ci.yml)"
 	@echo "make deps       install the build dependencies from Debian (root)"
 	@echo "make clean      remove build results, keep downloads and the pristine source"
 	@echo "make distclean  remove build/ entirely"
@@ -45,11 +54,26 @@ check: all
 bench: all
 	@scripts/bench.sh
 
-series:
-	@echo "make series: not implemented yet (the upstream-series issue exports patches/ + overlay as git format-patch)"
+series: qemu
+	@scripts/series.sh export
+
+# Both build QEMU first (scripts/qemu.sh) unless QEMU_SRC names another
+# tree to check the series against.
+series-check: deps
+	@scripts/series.sh check
+
+series-bisect: deps
+	@scripts/series.sh bisect
+
+docs: qemu
+	@scripts/docs.sh
+
+ci: all
+	@scripts/ci.sh
 
 clean:
-	rm -rf build/qemu build/qemu-user build/guest build/kernel/obj build/tests
+	rm -rf build/qemu build/qemu-user build/guest build/kernel/obj build/tests \
+	       build/series build/docs build/docs-src
 
 distclean:
 	rm -rf build

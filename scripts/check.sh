@@ -10,25 +10,6 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
-# QEMU qtests (tests/qtest), named as QEMU's meson registers them.
-QTESTS=(
-    cxl-test
-    usb-hcd-uhci-test
-    usb-hcd-ehci-test
-    usb-hcd-xhci-test
-    usb-cxl-mctp-test
-    cxl-mctp-sweep-test
-    designware-i2c-test
-    i2c-cxl-mctp-test
-    cxl-reset-test
-    cxl-dcd-test
-)
-
-# QEMU unit tests (tests/unit) of ours
-UNIT_TESTS=(
-    test-smbus-pec
-)
-
 export BUILD QEMU_SRC
 rc=0
 

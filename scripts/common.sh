@@ -26,6 +26,44 @@ QEMU=$QBUILD/qemu-system-x86_64
 PYTHON=/usr/bin/python3
 JOBS=${JOBS:-$(nproc)}
 
+# qemu_configure_args gcc|clang: how every QEMU build of this project is
+# configured (x86_64-softmmu, minimal features, -Werror), with ccache.  The
+# build of `make` and the series' builds (series.sh) share it, so ccache
+# serves one from the other.
+qemu_configure_args() {
+    local cc=$1 cxx
+    case "$cc" in
+    gcc) cxx=g++ ;;
+    clang) cxx=clang++ ;;
+    *) die "qemu_configure_args: gcc or clang, not '$cc'" ;;
+    esac
+    echo --target-list=x86_64-softmmu --without-default-features --enable-tcg \
+         --enable-werror --disable-docs --disable-install-blobs \
+         --disable-download --disable-tools --python="$PYTHON" \
+         --cc=/usr/lib/ccache/$cc --cxx=/usr/lib/ccache/$cxx --host-cc=$cc
+}
+
+# What `make check` runs of QEMU's tests (scripts/check.sh; series.sh runs
+# them on the series' last step too).
+# QEMU qtests (tests/qtest), named as QEMU's meson registers them.
+QTESTS=(
+    cxl-test
+    usb-hcd-uhci-test
+    usb-hcd-ehci-test
+    usb-hcd-xhci-test
+    usb-cxl-mctp-test
+    cxl-mctp-sweep-test
+    designware-i2c-test
+    i2c-cxl-mctp-test
+    cxl-reset-test
+    cxl-dcd-test
+)
+
+# QEMU unit tests (tests/unit) of ours
+UNIT_TESTS=(
+    test-smbus-pec
+)
+
 # Say what a long step is doing, with a prefix naming the script.
 say() { echo "[$(basename "$0" .sh)] $*"; }
 die() { echo "[$(basename "$0" .sh)] error: $*" >&2; exit 1; }

@@ -14,6 +14,7 @@ pkgs=(
     ccache quilt patchutils rsync dpkg-dev git
     bc libelf-dev cpio xz-utils busybox-static
     seabios ipxe-qemu valgrind
+    clang python3-sphinx python3-sphinx-rtd-theme
 )
 # From bookworm-backports: QEMU 10.2 wants meson >= 1.5; pycotap for TAP.
 bpo_pkgs=(meson python3-pycotap)

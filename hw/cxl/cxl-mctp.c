@@ -154,8 +154,8 @@ size_t cxl_mctp_binding_handle_message(CXLMCTPBinding *b, uint8_t *msg,
     }
     pl_len = (req->pl_length[0] | req->pl_length[1] << 8 |
               req->pl_length[2] << 16) & CXL_MCTP_PL_LENGTH_MASK;
-    trace_cxl_mctp_request(type, req->tag, req->command_set, req->command,
-                           pl_len);
+    trace_cxl_mctp_request(type, req->tag,
+                           req->command_set << 8 | req->command, pl_len);
 
     if (pl_len != len - 1 - sizeof(*req)) {
         qemu_log_mask(LOG_GUEST_ERROR, "cxl-mctp: opcode %02x%02xh payload "

@@ -5,7 +5,8 @@
 # the quilt series land in the work tree, an unchanged re-run rewrites
 # nothing (so ninja rebuilds nothing), an edit rewrites only the edited
 # file, and a patch that no longer applies is reported in one line that
-# names it.
+# names it; an overlay file that no patch declares in patches/series, or
+# that two declare, stops it.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,7 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; f
 # A fake repository: the real prepare.sh with its own overlay and patches.
 repo=$tmp/repo
 mkdir -p "$repo/scripts" "$repo/patches" "$repo/hw/usb"
-cp "$here/../../scripts/prepare.sh" "$repo/scripts/"
+cp "$here/../../scripts/prepare.sh" "$here/../../scripts/series-lib.sh" "$repo/scripts/"
 echo 'int new_device;' > "$repo/hw/usb/dev-new.c"
 
 pristine=$tmp/pristine
@@ -44,7 +45,7 @@ Subject: $1
 PATCH
 }
 mkpatch 0001-build-new.patch hw/usb/meson.build dev-new.c
-echo 0001-build-new.patch > "$repo/patches/series"
+printf '0001-build-new.patch\n#+ hw/usb/dev-new.c\n' > "$repo/patches/series"
 
 work=$tmp/work
 prep() { "$repo/scripts/prepare.sh" "$pristine" "$work" >"$tmp/out" 2>"$tmp/err"; }
@@ -94,6 +95,18 @@ fi
 check "the failure is one line naming the patch" \
       test "$(wc -l < "$tmp/err")" = 1 -a -n "$(grep -F "0002-stale.patch" "$tmp/err")"
 sed 's/^/# /' "$tmp/err"
+
+mkpatch 0001-build-new.patch hw/usb/meson.build dev-new.c
+echo 'int new_device;' > "$repo/hw/usb/dev-new.c"
+echo 0001-build-new.patch > "$repo/patches/series"
+if prep; then not_ok "an overlay file no patch declares fails"; else ok "an overlay file no patch declares fails"; fi
+check "that failure is one line naming the file" \
+      test "$(wc -l < "$tmp/err")" = 1 -a -n "$(grep -F "hw/usb/dev-new.c" "$tmp/err")"
+printf '0001-build-new.patch\n#+ hw/usb/dev-new.c\n0002-stale.patch\n#+ hw/usb/dev-new.c\n' > "$repo/patches/series"
+if prep; then not_ok "a file two patches declare fails"; else ok "a file two patches declare fails"; fi
+check "that failure is one line naming the file and both patches" \
+      test "$(wc -l < "$tmp/err")" = 1 -a -n "$(grep -F "hw/usb/dev-new.c is declared by 0001-build-new.patch and by 0002-stale.patch" "$tmp/err")"
+rm "$repo/hw/usb/dev-new.c"
 
 echo missing.patch > "$repo/patches/series"
 if prep; then not_ok "a series naming a missing patch fails"; else ok "a series naming a missing patch fails"; fi

@@ -102,7 +102,7 @@ struct SweepOp {
 
 struct Sweep {
     MCTPTest t;
-    QEHCIDevice *dev[NUM_EPS];
+    QUSBDevice *dev[NUM_EPS];
     CXLMailbox mb;
     const SweepTarget *target;
     GRand *rand;
@@ -1654,8 +1654,8 @@ static void sweep_start(Sweep *s, const SweepTarget *tg)
     s->t.batch = true;
     s->t.hc = qehci_init(s->t.qts, s->t.pcibus, &s->t.alloc, EHCI_DEVFN);
     for (i = 0; i < NUM_EPS; i++) {
-        s->dev[i] = qehci_enumerate(s->t.hc, i, USB_ADDR + i, s->t.desc);
-        assert_xfer_ok(qehci_set_configuration(s->dev[i], 1));
+        s->dev[i] = qusb_enumerate(s->t.hc, i, USB_ADDR + i, s->t.desc);
+        assert_xfer_ok(qusb_set_configuration(s->dev[i], 1));
     }
     cxl_mbox_init(&s->t, &s->mb, SWCCI_DEVFN, 0);
 }
@@ -1670,7 +1670,7 @@ static void sweep_end(Sweep *s)
     cxl_mbox_free(&s->mb);
     s->t.dev = NULL;
     for (i = 0; i < NUM_EPS; i++) {
-        qehci_device_free(s->dev[i]);
+        qusb_device_free(s->dev[i]);
     }
     mctp_test_end(&s->t);
 }

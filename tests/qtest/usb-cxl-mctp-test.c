@@ -150,14 +150,14 @@ static void test_ehci_descriptors(void)
                    t.desc[10] | t.desc[11] << 8);
     info = qtest_hmp(t.qts, "info usb");
     g_assert(strstr(info, "Speed 480 Mb/s"));
-    assert_xfer_ok(qehci_get_descriptor(t.dev, USB_DT_CONFIG, 0, 0, cfg,
-                                        sizeof(cfg), &len));
+    assert_xfer_ok(qusb_get_descriptor(t.dev, USB_DT_CONFIG, 0, 0, cfg,
+                                       sizeof(cfg), &len));
     /* 512-byte bulk endpoints at high speed */
     check_mctp_descriptors(&t, cfg, len, 512);
 
     /* The product name is readable */
     g_assert_cmpuint(t.desc[15], !=, 0);
-    product = qehci_get_string(t.dev, t.desc[15]);
+    product = qusb_get_string(t.dev, t.desc[15]);
     g_assert(product && *product);
     g_test_message("product \"%s\"", product);
 
@@ -475,7 +475,7 @@ static void test_control_packed_requests(void)
                               MCTP_SOM | MCTP_EOM | MCTP_TO | (4 + i),
                               msg, sizeof(msg));
     }
-    assert_xfer_ok(qehci_bulk_out(t.dev, MCTP_EP, xfer, len));
+    assert_xfer_ok(qusb_bulk_out(t.dev, MCTP_EP, xfer, len));
     for (i = 0; i < 3; i++) {
         mctp_recv_response(&t, m, 4 + i, MCTP_TYPE_CONTROL);
         g_assert_cmpuint(m->len, ==, 7);
@@ -701,7 +701,7 @@ static void test_unplug_mid_unbind(void)
                     ==, CXL_MBOX_BUSY);
 
     qtest_qmp_device_del(t.qts, "mctp0");
-    qehci_device_free(t.dev);
+    qusb_device_free(t.dev);
     t.dev = NULL;
     g_assert_cmpuint(mbox_vppb0_status(&mb), ==, VPPB_UNBOUND);
 
@@ -728,8 +728,8 @@ static void test_system_reset_rebinds_vppb(void)
     cxl_mbox_free(&mb);
 
     qtest_system_reset(t.qts);
-    qehci_device_forget(t.dev);
-    qehci_forget(t.hc);
+    qusb_device_forget(t.dev);
+    qusb_forget(t.hc);
     mctp_test_attach_ehci(&t, EHCI_DEVFN);
     cxl_mbox_init(&t, &mb, SWCCI_DEVFN, 0);
     g_assert_cmpuint(mbox_vppb0_status(&mb), ==, VPPB_BOUND_PORT);
@@ -855,7 +855,7 @@ static void test_fmapi_request_over_255_bytes(void)
 static void test_two_endpoints_own_cci(void)
 {
     MCTPTest t;
-    QEHCIDevice *dev[2];
+    QUSBDevice *dev[2];
     uint8_t limit = 10, out[8];
     size_t len;
     int i;
@@ -865,8 +865,8 @@ static void test_two_endpoints_own_cci(void)
                    "-device usb-cxl-mctp,bus=ehci.0,port=2,target=us0 ");
     t.hc = qehci_init(t.qts, t.pcibus, &t.alloc, EHCI_DEVFN);
     for (i = 0; i < 2; i++) {
-        dev[i] = qehci_enumerate(t.hc, i, USB_ADDR + i, t.desc);
-        assert_xfer_ok(qehci_set_configuration(dev[i], 1));
+        dev[i] = qusb_enumerate(t.hc, i, USB_ADDR + i, t.desc);
+        assert_xfer_ok(qusb_set_configuration(dev[i], 1));
     }
     t.dev = dev[0];
     g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
@@ -882,7 +882,7 @@ static void test_two_endpoints_own_cci(void)
                             CXL_SET_INFOSTAT, CXL_CMD_GET_RSP_LIMIT, NULL, 0,
                             out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
     g_assert_cmpuint(out[0], ==, 10);
-    qehci_device_free(dev[1]);
+    qusb_device_free(dev[1]);
     mctp_test_end(&t);
 }
 
@@ -904,10 +904,10 @@ static void test_reset_drops_eid_and_partial(void)
                          (const uint8_t[]) { MCTP_TYPE_CONTROL }, 1);
     mctp_send_raw(&t, xfer, len);
 
-    port = qehci_first_connected_port(t.hc);
-    qehci_device_free(t.dev);
-    t.dev = qehci_enumerate(t.hc, port, USB_ADDR, t.desc);
-    assert_xfer_ok(qehci_set_configuration(t.dev, 1));
+    port = qusb_first_connected_port(t.hc);
+    qusb_device_free(t.dev);
+    t.dev = qusb_enumerate(t.hc, port, USB_ADDR, t.desc);
+    assert_xfer_ok(qusb_set_configuration(t.dev, 1));
 
     len = dsp0283_packet(xfer, MCTP_EID_NULL,
                          MCTP_EOM | MCTP_TO | 2 | 1 << MCTP_SEQ_SHIFT,
@@ -921,9 +921,9 @@ static void test_reset_drops_eid_and_partial(void)
 static void mctp_unplug_and_end(MCTPTest *t)
 {
     qtest_qmp_device_del(t->qts, "mctp0");
-    g_assert_cmpint(qehci_first_connected_port(t->hc), <, 0);
+    g_assert_cmpint(qusb_first_connected_port(t->hc), <, 0);
     qtest_qmp_assert_success(t->qts, "{ 'execute': 'query-status' }");
-    qehci_device_free(t->dev);
+    qusb_device_free(t->dev);
     t->dev = NULL;
     mctp_test_end(t);
 }
@@ -959,9 +959,9 @@ static void test_in_held_cancelled(void)
 
     mctp_test_start(&t);
     mctp_hold_in(&t);
-    g_assert_cmpstr(qehci_status_str(qehci_bulk_in_wait(t.dev, MCTP_EP, t.rx,
-                                                        &t.rx_len)),
-                    ==, qehci_status_str(QEHCI_NO_DATA));
+    g_assert_cmpstr(qusb_status_str(qehci_bulk_in_wait(t.dev, MCTP_EP, t.rx,
+                                                       &t.rx_len)),
+                    ==, qusb_status_str(QUSB_NO_DATA));
     t.rx_len = 0;
     /* Two packets of response */
     g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
@@ -997,11 +997,11 @@ static void test_port_reset_in_held(void)
     mctp_test_start(&t);
     mctp_set_eid(&t, MCTP_EID_NULL, DEVICE_EID);
     mctp_hold_in(&t);
-    port = qehci_first_connected_port(t.hc);
-    g_assert(qehci_port_reset(t.hc, port));
-    qehci_device_free(t.dev);
-    t.dev = qehci_enumerate(t.hc, port, USB_ADDR, t.desc);
-    assert_xfer_ok(qehci_set_configuration(t.dev, 1));
+    port = qusb_first_connected_port(t.hc);
+    g_assert(qusb_port_reset(t.hc, port));
+    qusb_device_free(t.dev);
+    t.dev = qusb_enumerate(t.hc, port, USB_ADDR, t.desc);
+    assert_xfer_ok(qusb_set_configuration(t.dev, 1));
     mctp_assert_still_works(&t, MCTP_EID_NULL);
     mctp_test_end(&t);
 }
@@ -1017,8 +1017,8 @@ static void test_system_reset_in_held(void)
     mctp_test_start(&t);
     mctp_hold_in(&t);
     qtest_system_reset(t.qts);
-    qehci_device_forget(t.dev);
-    qehci_forget(t.hc);
+    qusb_device_forget(t.dev);
+    qusb_forget(t.hc);
     mctp_test_attach_ehci(&t, EHCI_DEVFN);
     mctp_assert_still_works(&t, MCTP_EID_NULL);
     mctp_test_end(&t);
@@ -1383,9 +1383,9 @@ static void uhci_assert_in_waits(MCTPTest *t)
     uint8_t buf[MCTP_XFER_SIZE];
     size_t len;
 
-    g_assert_cmpstr(quhci_status_str(quhci_bulk_in(t->udev, MCTP_EP, buf,
-                                                   sizeof(buf), &len)),
-                    ==, quhci_status_str(QUHCI_NO_DATA));
+    g_assert_cmpstr(qusb_status_str(quhci_bulk_in(t->udev, MCTP_EP, buf,
+                                                  sizeof(buf), &len)),
+                    ==, qusb_status_str(QUSB_NO_DATA));
     /* Held for a response, not NAKed for the host to retry */
     g_assert_false(quhci_bulk_in_naked(t->udev, MCTP_EP));
 }
@@ -1400,15 +1400,15 @@ static void test_uhci_descriptors(void)
 
     mctp_test_start_uhci(&t);
     g_assert_false(quhci_port_low_speed(t.uhci,
-                                        quhci_first_connected_port(t.uhci)));
+                                        qusb_first_connected_port(t.uhci)));
     info = qtest_hmp(t.qts, "info usb");
     g_assert(strstr(info, "Speed 12 Mb/s"));
-    assert_uhci_ok(quhci_get_descriptor(t.udev, USB_DT_CONFIG, 0, 0, cfg,
-                                        sizeof(cfg), &len));
+    assert_xfer_ok(qusb_get_descriptor(t.udev, USB_DT_CONFIG, 0, 0, cfg,
+                                       sizeof(cfg), &len));
     /* 64-byte bulk endpoints: full speed's most */
     check_mctp_descriptors(&t, cfg, len, FS_BULK_MPS);
 
-    product = quhci_get_string(t.udev, t.desc[15]);
+    product = qusb_get_string(t.udev, t.desc[15]);
     g_assert_cmpstr(product, ==, "QEMU CXL MCTP");
 
     uhci_assert_in_waits(&t);
@@ -1533,7 +1533,7 @@ static void test_uhci_fmapi_spanning_packets(void)
                              round == 1 ? MCTP_BASELINE_MTU : 58);
         }
         /* The first response transfer, as the device packs it */
-        assert_uhci_ok(quhci_bulk_in(t.udev, MCTP_EP, t.rx, sizeof(t.rx),
+        assert_xfer_ok(quhci_bulk_in(t.udev, MCTP_EP, t.rx, sizeof(t.rx),
                                      &t.rx_len));
         t.rx_off = 0;
         g_assert_cmpuint(t.rx_len, ==, 7 * 72);
@@ -1552,9 +1552,9 @@ static void test_uhci_fmapi_spanning_packets(void)
         for (i = 0; i < NPORTS; i++) {
             g_assert_cmpuint(pl[4 + i * BLOCK], ==, i % (CXL_NUM_DSPS + 1));
         }
-        g_assert_cmpstr(quhci_status_str(quhci_bulk_in(t.udev, MCTP_EP, buf,
-                                                       sizeof(buf), &len)),
-                        ==, quhci_status_str(QUHCI_NO_DATA));
+        g_assert_cmpstr(qusb_status_str(quhci_bulk_in(t.udev, MCTP_EP, buf,
+                                                      sizeof(buf), &len)),
+                        ==, qusb_status_str(QUSB_NO_DATA));
     }
     mctp_test_end(&t);
 }
@@ -1671,8 +1671,8 @@ static void test_uhci_out_512(void)
     }
     g_assert_cmpuint(len, ==, MCTP_XFER_SIZE);
     /* The transfer as it is, then the ZLP as a transfer of its own */
-    assert_uhci_ok(quhci_bulk_out(t.udev, MCTP_EP, xfer, len));
-    assert_uhci_ok(quhci_bulk_out(t.udev, MCTP_EP, NULL, 0));
+    assert_xfer_ok(qusb_bulk_out(t.udev, MCTP_EP, xfer, len));
+    assert_xfer_ok(qusb_bulk_out(t.udev, MCTP_EP, NULL, 0));
     for (i = 0; i < NREQ; i++) {
         mctp_recv_response(&t, m, i % 8, MCTP_TYPE_CXL_FMAPI);
         g_assert_cmpuint(m->len, ==,

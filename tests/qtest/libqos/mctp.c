@@ -16,15 +16,15 @@
 
 static void ehci_bulk_out(MCTPTest *t, const void *buf, size_t len)
 {
-    assert_xfer_ok(qehci_bulk_out(t->dev, MCTP_EP, buf, len));
+    assert_xfer_ok(qusb_bulk_out(t->dev, MCTP_EP, buf, len));
 }
 
 static bool ehci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
                          size_t *actual)
 {
-    QEHCIStatus st = qehci_bulk_in(t->dev, MCTP_EP, buf, maxlen, actual);
+    QUSBStatus st = qehci_bulk_in(t->dev, MCTP_EP, buf, maxlen, actual);
 
-    if (st == QEHCI_NO_DATA) {
+    if (st == QUSB_NO_DATA) {
         *actual = 0;
         return false;
     }
@@ -45,25 +45,25 @@ static const MCTPTransport ehci_transport = {
  */
 static void uhci_bulk_out(MCTPTest *t, const void *buf, size_t len)
 {
-    assert_uhci_ok(quhci_bulk_out(t->udev, MCTP_EP, buf, len));
+    assert_xfer_ok(qusb_bulk_out(t->udev, MCTP_EP, buf, len));
     if (len && len % FS_BULK_MPS == 0 && len < MCTP_XFER_SIZE) {
-        assert_uhci_ok(quhci_bulk_out(t->udev, MCTP_EP, NULL, 0));
+        assert_xfer_ok(qusb_bulk_out(t->udev, MCTP_EP, NULL, 0));
     }
 }
 
 static bool uhci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
                          size_t *actual)
 {
-    QUHCIStatus st = quhci_bulk_in(t->udev, MCTP_EP, buf, maxlen, actual);
+    QUSBStatus st = quhci_bulk_in(t->udev, MCTP_EP, buf, maxlen, actual);
 
-    if (st == QUHCI_NO_DATA) {
+    if (st == QUSB_NO_DATA) {
         /* Nothing at all: NAKed from the transfer's first packet */
         g_assert_cmpint(quhci_bulk_in_packets(t->udev, MCTP_EP, NULL, 0),
                         ==, 0);
         *actual = 0;
         return false;
     }
-    assert_uhci_ok(st);
+    assert_xfer_ok(st);
     return true;
 }
 
@@ -175,10 +175,10 @@ void mctp_test_attach_ehci(MCTPTest *t, int devfn)
     int port;
 
     t->hc = qehci_init(t->qts, t->pcibus, &t->alloc, devfn);
-    port = qehci_first_connected_port(t->hc);
+    port = qusb_first_connected_port(t->hc);
     g_assert_cmpint(port, >=, 0);
-    t->dev = qehci_enumerate(t->hc, port, USB_ADDR, t->desc);
-    assert_xfer_ok(qehci_set_configuration(t->dev, 1));
+    t->dev = qusb_enumerate(t->hc, port, USB_ADDR, t->desc);
+    assert_xfer_ok(qusb_set_configuration(t->dev, 1));
 }
 
 void mctp_test_attach_uhci(MCTPTest *t, int devfn)
@@ -187,10 +187,10 @@ void mctp_test_attach_uhci(MCTPTest *t, int devfn)
 
     t->xport = &uhci_transport;
     t->uhci = quhci_init(t->qts, t->pcibus, &t->alloc, devfn);
-    port = quhci_first_connected_port(t->uhci);
+    port = qusb_first_connected_port(t->uhci);
     g_assert_cmpint(port, >=, 0);
-    t->udev = quhci_enumerate(t->uhci, port, USB_ADDR, t->desc);
-    assert_uhci_ok(quhci_set_configuration(t->udev, 1));
+    t->udev = qusb_enumerate(t->uhci, port, USB_ADDR, t->desc);
+    assert_xfer_ok(qusb_set_configuration(t->udev, 1));
 }
 
 QTestState *qos_migrate_unix(QTestState *src, const char *args)
@@ -224,7 +224,7 @@ void mctp_test_migrate(MCTPTest *t, const char *fmt, ...)
     qpci_free_pc(t->pcibus);
     t->pcibus = qpci_new_pc(t->qts, &t->alloc);
     if (t->hc) {
-        qehci_migrated(t->hc, t->qts, t->pcibus);
+        qusb_migrated(t->hc, t->qts, t->pcibus);
     }
     if (t->i2c) {
         qdw_i2c_migrated(t->i2c, t->qts, t->pcibus);
@@ -243,16 +243,16 @@ void mctp_test_attach_i2c(MCTPTest *t, int devfn, uint8_t own, uint8_t dest)
 void mctp_test_end(MCTPTest *t)
 {
     if (t->dev) {
-        qehci_device_free(t->dev);
+        qusb_device_free(t->dev);
     }
     if (t->hc) {
-        qehci_free(t->hc);
+        qusb_free(t->hc);
     }
     if (t->udev) {
-        quhci_device_free(t->udev);
+        qusb_device_free(t->udev);
     }
     if (t->uhci) {
-        quhci_free(t->uhci);
+        qusb_free(t->uhci);
     }
     if (t->i2c) {
         qdw_i2c_free(t->i2c);

@@ -177,10 +177,10 @@ struct MCTPTest {
     QGuestAllocator alloc;
     QPCIBus *pcibus;
     const MCTPTransport *xport;
-    QEHCI *hc;
-    QEHCIDevice *dev;
-    QUHCI *uhci;                /* or on UHCI, at full speed */
-    QUHCIDevice *udev;
+    QUSBHost *hc;
+    QUSBDevice *dev;
+    QUSBHost *uhci;             /* or on UHCI, at full speed */
+    QUSBDevice *udev;
     QDWI2C *i2c;                /* or on I2C: */
     uint8_t i2c_own;            /* our target address */
     uint8_t i2c_dest;           /* the endpoint's address */
@@ -213,10 +213,7 @@ typedef struct MCTPMessage {
 } MCTPMessage;
 
 #define assert_xfer_ok(st) \
-    g_assert_cmpstr(qehci_status_str(st), ==, qehci_status_str(QEHCI_OK))
-
-#define assert_uhci_ok(st) \
-    g_assert_cmpstr(quhci_status_str(st), ==, quhci_status_str(QUHCI_OK))
+    g_assert_cmpstr(qusb_status_str(st), ==, qusb_status_str(QUSB_OK))
 
 
 /* Machine and device */

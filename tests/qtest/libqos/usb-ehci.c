@@ -64,89 +64,47 @@
 #define EPCHAR_DTC              (1 << 14)
 #define EPCHAR_EPS_HIGH         (2 << 12)
 #define EPCHAR_EP_SH            8
-#define EPCHAR_ADDR_MASK        0x7f
 #define EPCAP_MULT_1            (1u << 30)
 
-/* A page per endpoint: its QH, then the qTDs of its transfer */
-#define EP_PAGE_SIZE            4096
+/* A pipe's page: its QH, then the qTDs of its transfer */
 #define EP_QTD_OFFSET           64
-#define EP_MAX_QTDS             ((EP_PAGE_SIZE - EP_QTD_OFFSET) / QTD_SIZE)
+#define EP_MAX_QTDS             ((QUSB_PIPE_PAGE_SIZE - EP_QTD_OFFSET) / \
+                                 QTD_SIZE)
 #define QTD_PAGE                4096
 
-/* One poll is one (micro)frame period of the model: 1 ms */
-#define POLL_NS                 (1000 * 1000)
-
-#define NUM_EPS                 16
+#define CONTROL_MPS             64      /* until the device says */
 #define BULK_MPS                512     /* the only one high speed allows */
 
-struct QEHCI {
-    QTestState *qts;
-    QGuestAllocator *alloc;
-    QPCIDevice *pdev;
-    QPCIBar bar;
+typedef struct QEHCI {
+    QUSBHost usb;
     uint32_t opreg;
-    int nports;
-
     uint64_t head;              /* halted head QH of the async ring */
     uint64_t tail;              /* last QH of the ring, links to head */
-    GArray *qhs;                /* guest pages of all endpoints */
+} QEHCI;
 
-    unsigned max_polls;
-    unsigned nak_polls;
-};
+static const QUSBHostOps ehci_ops;
 
-typedef struct QEHCIEndpoint {
-    uint64_t qh;                /* guest page: QH, qTDs; 0 until used */
-    int nqtd;                   /* qTDs of the transfer in flight, or 0 */
-    uint64_t buf;               /* bulk IN in flight: its buffer */
-    size_t len;                 /* and its length */
-} QEHCIEndpoint;
-
-struct QEHCIDevice {
-    QEHCI *hc;
-    int port;
-    uint8_t addr;
-    uint16_t mps0;
-    /* [0] control, [n] OUT n, [16 + n] IN n */
-    QEHCIEndpoint eps[2 * NUM_EPS];
-};
-
-static const char *const status_names[] = {
-    [QEHCI_OK] = "OK",
-    [QEHCI_NO_DATA] = "NO_DATA (NAKed or held)",
-    [QEHCI_STALL] = "STALL",
-    [QEHCI_ERROR] = "ERROR",
-    [QEHCI_TIMEOUT] = "TIMEOUT",
-};
-
-const char *qehci_status_str(QEHCIStatus st)
+static QEHCI *to_ehci(QUSBHost *usb)
 {
-    if (st < ARRAY_SIZE(status_names) && status_names[st]) {
-        return status_names[st];
-    }
-    return "?";
+    g_assert(usb->ops == &ehci_ops);
+    return container_of(usb, QEHCI, usb);
 }
 
 /* Registers */
 
 static uint32_t op_readl(QEHCI *hc, uint32_t reg)
 {
-    return qpci_io_readl(hc->pdev, hc->bar, hc->opreg + reg);
+    return qpci_io_readl(hc->usb.pdev, hc->usb.bar, hc->opreg + reg);
 }
 
 static void op_writel(QEHCI *hc, uint32_t reg, uint32_t val)
 {
-    qpci_io_writel(hc->pdev, hc->bar, hc->opreg + reg, val);
+    qpci_io_writel(hc->usb.pdev, hc->usb.bar, hc->opreg + reg, val);
 }
 
 static uint32_t portsc_reg(int port)
 {
     return PORTSC_BASE + 4 * port;
-}
-
-static void step(QEHCI *hc)
-{
-    qtest_clock_step(hc->qts, POLL_NS);
 }
 
 /*
@@ -157,11 +115,11 @@ static bool wait_usbsts(QEHCI *hc, uint32_t mask, uint32_t want)
 {
     unsigned i;
 
-    for (i = 0; i < hc->max_polls; i++) {
+    for (i = 0; i < hc->usb.max_polls; i++) {
         if ((op_readl(hc, USBSTS) & mask) == want) {
             return true;
         }
-        step(hc);
+        qusb_step(&hc->usb, 1);
     }
     return false;
 }
@@ -175,53 +133,22 @@ static void async_enable(QEHCI *hc, bool on)
     g_assert(wait_usbsts(hc, USBSTS_ASS, on ? USBSTS_ASS : 0));
 }
 
-/* Guest memory */
-
-static uint32_t mem_readl(QEHCI *hc, uint64_t addr)
-{
-    return qtest_readl(hc->qts, addr);
-}
-
-static void mem_writel(QEHCI *hc, uint64_t addr, uint32_t val)
-{
-    qtest_writel(hc->qts, addr, val);
-}
-
-static uint64_t alloc_low(QEHCI *hc, size_t size)
-{
-    uint64_t addr = guest_alloc(hc->alloc, size);
-
-    /* 32-bit controller, 32-byte aligned structures */
-    g_assert(addr && addr + size <= 0x100000000ULL);
-    g_assert(!(addr & 0x1f));
-    return addr;
-}
-
 /* Controller */
 
-QEHCI *qehci_init(QTestState *qts, QPCIBus *bus, QGuestAllocator *alloc,
-                  int devfn)
+QUSBHost *qehci_init(QTestState *qts, QPCIBus *bus, QGuestAllocator *alloc,
+                     int devfn)
 {
     QEHCI *hc = g_new0(QEHCI, 1);
+    QUSBHost *usb = &hc->usb;
 
-    hc->qts = qts;
-    hc->alloc = alloc;
-    hc->max_polls = QEHCI_MAX_POLLS;
-    hc->nak_polls = QEHCI_NAK_POLLS;
-    hc->qhs = g_array_new(false, false, sizeof(uint64_t));
-
-    hc->pdev = qpci_device_find(bus, devfn);
-    g_assert(hc->pdev);
-    qpci_device_enable(hc->pdev);
-    hc->bar = qpci_iomap(hc->pdev, 0, NULL);
-
-    hc->opreg = qpci_io_readb(hc->pdev, hc->bar, CAPLENGTH);
+    qusb_host_init(usb, &ehci_ops, qts, bus, alloc, devfn, 0);
+    hc->opreg = qpci_io_readb(usb->pdev, usb->bar, CAPLENGTH);
     g_assert_cmpuint(hc->opreg, >=, 0x10);
-    hc->nports = qpci_io_readl(hc->pdev, hc->bar, HCSPARAMS) &
-                 HCSPARAMS_N_PORTS;
-    g_assert_cmpint(hc->nports, >, 0);
+    usb->nports = qpci_io_readl(usb->pdev, usb->bar, HCSPARAMS) &
+                  HCSPARAMS_N_PORTS;
+    g_assert_cmpint(usb->nports, >, 0);
     /* 64-bit capable controllers use larger qTDs and QHs */
-    g_assert(!(qpci_io_readl(hc->pdev, hc->bar, HCCPARAMS) &
+    g_assert(!(qpci_io_readl(usb->pdev, usb->bar, HCCPARAMS) &
                HCCPARAMS_64BIT));
 
     /* Stop, then reset (2.3.1: only reset a halted controller) */
@@ -231,16 +158,16 @@ QEHCI *qehci_init(QTestState *qts, QPCIBus *bus, QGuestAllocator *alloc,
     g_assert_cmphex(op_readl(hc, USBCMD) & USBCMD_HCRESET, ==, 0);
 
     /* Head of the asynchronous ring: halted, H bit, linked to itself */
-    hc->head = alloc_low(hc, QH_SIZE);
+    hc->head = qusb_alloc(usb, QH_SIZE, 32);
     qtest_memset(qts, hc->head, 0, QH_SIZE);
-    mem_writel(hc, hc->head + QH_NEXT, hc->head | LINK_TYPE_QH);
-    mem_writel(hc, hc->head + QH_EPCHAR, EPCHAR_H | EPCHAR_EPS_HIGH |
-               (64 << EPCHAR_MPS_SH));
-    mem_writel(hc, hc->head + QH_EPCAP, EPCAP_MULT_1);
-    mem_writel(hc, hc->head + QH_CURRENT, 0);
-    mem_writel(hc, hc->head + QH_OVERLAY, LINK_T);
-    mem_writel(hc, hc->head + QH_OVERLAY + 4, LINK_T);
-    mem_writel(hc, hc->head + QH_TOKEN, TOKEN_HALT);
+    qusb_writel(usb, hc->head + QH_NEXT, hc->head | LINK_TYPE_QH);
+    qusb_writel(usb, hc->head + QH_EPCHAR, EPCHAR_H | EPCHAR_EPS_HIGH |
+                (64 << EPCHAR_MPS_SH));
+    qusb_writel(usb, hc->head + QH_EPCAP, EPCAP_MULT_1);
+    qusb_writel(usb, hc->head + QH_CURRENT, 0);
+    qusb_writel(usb, hc->head + QH_OVERLAY, LINK_T);
+    qusb_writel(usb, hc->head + QH_OVERLAY + 4, LINK_T);
+    qusb_writel(usb, hc->head + QH_TOKEN, TOKEN_HALT);
     hc->tail = hc->head;
 
     op_writel(hc, USBINTR, 0);
@@ -252,100 +179,40 @@ QEHCI *qehci_init(QTestState *qts, QPCIBus *bus, QGuestAllocator *alloc,
     /* Every port to EHCI rather than to a companion controller */
     op_writel(hc, CONFIGFLAG, 1);
 
-    return hc;
+    return usb;
 }
 
-void qehci_free(QEHCI *hc)
+static void ehci_free(QUSBHost *usb, bool stop)
 {
-    guint i;
+    QEHCI *hc = to_ehci(usb);
 
-    op_writel(hc, USBCMD, 0);
-    g_assert(wait_usbsts(hc, USBSTS_HALT, USBSTS_HALT));
-    op_writel(hc, ASYNCLISTADDR, 0);
-    for (i = 0; i < hc->qhs->len; i++) {
-        guest_free(hc->alloc, g_array_index(hc->qhs, uint64_t, i));
+    if (stop) {
+        op_writel(hc, USBCMD, 0);
+        g_assert(wait_usbsts(hc, USBSTS_HALT, USBSTS_HALT));
+        op_writel(hc, ASYNCLISTADDR, 0);
     }
-    g_array_free(hc->qhs, true);
-    guest_free(hc->alloc, hc->head);
-    qpci_iounmap(hc->pdev, hc->bar);
-    g_free(hc->pdev);
+    guest_free(usb->alloc, hc->head);
+    qusb_host_cleanup(usb);
     g_free(hc);
-}
-
-void qehci_migrated(QEHCI *hc, QTestState *qts, QPCIBus *bus)
-{
-    QPCIDevice *pdev = qpci_device_find(bus, hc->pdev->devfn);
-
-    /* Same BAR, same schedule in guest memory: only the QEMU changes */
-    g_assert(pdev);
-    g_free(hc->pdev);
-    hc->pdev = pdev;
-    hc->qts = qts;
-}
-
-void qehci_forget(QEHCI *hc)
-{
-    guint i;
-
-    for (i = 0; i < hc->qhs->len; i++) {
-        guest_free(hc->alloc, g_array_index(hc->qhs, uint64_t, i));
-    }
-    g_array_free(hc->qhs, true);
-    guest_free(hc->alloc, hc->head);
-    g_free(hc->pdev);
-    g_free(hc);
-}
-
-void qehci_device_forget(QEHCIDevice *dev)
-{
-    int i;
-
-    for (i = 0; i < ARRAY_SIZE(dev->eps); i++) {
-        if (dev->eps[i].nqtd) {
-            guest_free(dev->hc->alloc, dev->eps[i].buf);
-        }
-    }
-    g_free(dev);
-}
-
-void qehci_set_poll_limits(QEHCI *hc, unsigned max_polls, unsigned nak_polls)
-{
-    if (max_polls) {
-        hc->max_polls = max_polls;
-    }
-    if (nak_polls) {
-        hc->nak_polls = nak_polls;
-    }
 }
 
 /* Ports */
 
-int qehci_num_ports(QEHCI *hc)
-{
-    return hc->nports;
-}
-
-uint32_t qehci_portsc(QEHCI *hc, int port)
+uint32_t qehci_portsc(QUSBHost *hc, int port)
 {
     g_assert(port >= 0 && port < hc->nports);
-    return op_readl(hc, portsc_reg(port));
+    return op_readl(to_ehci(hc), portsc_reg(port));
 }
 
-int qehci_first_connected_port(QEHCI *hc)
+static bool ehci_port_connected(QUSBHost *hc, int port)
 {
-    int port;
-
-    for (port = 0; port < hc->nports; port++) {
-        if (qehci_portsc(hc, port) & PORTSC_CONNECT) {
-            return port;
-        }
-    }
-    return -1;
+    return qehci_portsc(hc, port) & PORTSC_CONNECT;
 }
 
-bool qehci_port_reset(QEHCI *hc, int port)
+static bool ehci_port_reset(QUSBHost *usb, int port)
 {
-    uint32_t portsc = qehci_portsc(hc, port);
+    QEHCI *hc = to_ehci(usb);
+    uint32_t portsc = qehci_portsc(usb, port);
 
     if (!(portsc & PORTSC_CONNECT)) {
         return false;
@@ -359,138 +226,152 @@ bool qehci_port_reset(QEHCI *hc, int port)
      * enabled if the device is high speed (2.3.9).
      */
     op_writel(hc, portsc_reg(port), PORTSC_PPOWER | PORTSC_PRESET);
-    qtest_clock_step(hc->qts, 50 * POLL_NS);
+    qusb_step(usb, 50);
     op_writel(hc, portsc_reg(port), PORTSC_PPOWER);
-    portsc = qehci_portsc(hc, port);
+    portsc = qehci_portsc(usb, port);
     if (portsc & PORTSC_PRESET) {
         return false;
     }
     /* Acknowledge the change bits, keeping the port enabled */
     op_writel(hc, portsc_reg(port), PORTSC_PPOWER | (portsc & PORTSC_PED) |
               PORTSC_CSC | PORTSC_PEDC | PORTSC_OCC);
-    return (qehci_portsc(hc, port) & (PORTSC_CONNECT | PORTSC_PED)) ==
+    return (qehci_portsc(usb, port) & (PORTSC_CONNECT | PORTSC_PED)) ==
            (PORTSC_CONNECT | PORTSC_PED);
 }
 
-/* Endpoints: a queue head and its qTDs */
+/* Devices and their endpoints: a queue head and its qTDs */
 
-static QEHCIEndpoint *ep_lookup(QEHCIDevice *dev, int ep, bool in)
+static QUSBDevice *ehci_device_new(QUSBHost *hc, int port)
 {
-    g_assert(ep >= 0 && ep < NUM_EPS);
-    return &dev->eps[ep && in ? NUM_EPS + ep : ep];
+    QUSBDevice *dev = g_new0(QUSBDevice, 1);
+    int i;
+
+    dev->pipes[0].mps = CONTROL_MPS;
+    for (i = 1; i < ARRAY_SIZE(dev->pipes); i++) {
+        dev->pipes[i].mps = BULK_MPS;
+    }
+    return dev;
 }
 
-static uint32_t qh_epchar(QEHCIDevice *dev, int ep)
+static uint32_t qh_epchar(QUSBDevice *dev, int ep, QUSBPipe *p)
 {
-    uint32_t epchar = EPCHAR_EPS_HIGH | (ep << EPCHAR_EP_SH) | dev->addr;
+    uint32_t epchar = EPCHAR_EPS_HIGH | (ep << EPCHAR_EP_SH) | dev->addr |
+                      p->mps << EPCHAR_MPS_SH;
 
     if (ep == 0) {
         /* control: the toggle comes from each qTD (4.10.2) */
-        epchar |= EPCHAR_DTC | (dev->mps0 << EPCHAR_MPS_SH);
-    } else {
-        epchar |= BULK_MPS << EPCHAR_MPS_SH;
+        epchar |= EPCHAR_DTC;
     }
     return epchar;
 }
 
 /* Idle overlay: no current qTD, nothing next, inactive, toggle kept */
-static void qh_idle(QEHCI *hc, uint64_t qh, uint32_t toggle)
+static void qh_idle(QUSBHost *hc, uint64_t qh, uint32_t toggle)
 {
     int i;
 
-    mem_writel(hc, qh + QH_CURRENT, 0);
-    mem_writel(hc, qh + QH_OVERLAY, LINK_T);
-    mem_writel(hc, qh + QH_OVERLAY + 4, LINK_T);
+    qusb_writel(hc, qh + QH_CURRENT, 0);
+    qusb_writel(hc, qh + QH_OVERLAY, LINK_T);
+    qusb_writel(hc, qh + QH_OVERLAY + 4, LINK_T);
     for (i = 0; i < 5; i++) {
-        mem_writel(hc, qh + QH_TOKEN + 4 + 4 * i, 0);
+        qusb_writel(hc, qh + QH_TOKEN + 4 + 4 * i, 0);
     }
-    mem_writel(hc, qh + QH_TOKEN, toggle & TOKEN_TOGGLE);
+    qusb_writel(hc, qh + QH_TOKEN, toggle & TOKEN_TOGGLE);
 }
 
-static QEHCIEndpoint *ep_get(QEHCIDevice *dev, int ep, bool in)
+static void ehci_pipe_link(QUSBDevice *dev, int ep, QUSBPipe *p)
 {
-    QEHCI *hc = dev->hc;
-    QEHCIEndpoint *e = ep_lookup(dev, ep, in);
-    uint64_t qh;
+    QEHCI *hc = to_ehci(dev->hc);
+    uint64_t qh = p->page;
 
-    if (e->qh) {
-        return e;
-    }
-    qh = alloc_low(hc, EP_PAGE_SIZE);
-    qtest_memset(hc->qts, qh, 0, EP_PAGE_SIZE);
-    mem_writel(hc, qh + QH_EPCHAR, qh_epchar(dev, ep));
-    mem_writel(hc, qh + QH_EPCAP, EPCAP_MULT_1);
-    qh_idle(hc, qh, 0);
+    qusb_writel(dev->hc, qh + QH_EPCHAR, qh_epchar(dev, ep, p));
+    qusb_writel(dev->hc, qh + QH_EPCAP, EPCAP_MULT_1);
+    qh_idle(dev->hc, qh, 0);
     /* Complete the QH, then append it to the ring (4.8.1) */
-    mem_writel(hc, qh + QH_NEXT, hc->head | LINK_TYPE_QH);
-    mem_writel(hc, hc->tail + QH_NEXT, qh | LINK_TYPE_QH);
+    qusb_writel(dev->hc, qh + QH_NEXT, hc->head | LINK_TYPE_QH);
+    qusb_writel(dev->hc, hc->tail + QH_NEXT, qh | LINK_TYPE_QH);
     hc->tail = qh;
-    g_array_append_val(hc->qhs, qh);
-    e->qh = qh;
-    return e;
+}
+
+static void ehci_addressed(QUSBDevice *dev)
+{
+    int i;
+
+    /* The QHs are idle: software may change their characteristics */
+    for (i = 0; i < ARRAY_SIZE(dev->pipes); i++) {
+        if (dev->pipes[i].page) {
+            qusb_writel(dev->hc, dev->pipes[i].page + QH_EPCHAR,
+                        qh_epchar(dev, i % QUSB_NUM_EPS, &dev->pipes[i]));
+        }
+    }
+}
+
+static void ehci_pipe_reset(QUSBDevice *dev, QUSBPipe *p)
+{
+    qh_idle(dev->hc, p->page, 0);
 }
 
 /* Transfers */
 
-static uint64_t qtd_addr(QEHCIEndpoint *e, int i)
+static uint64_t qtd_addr(QUSBPipe *p, int i)
 {
     g_assert(i >= 0 && i < EP_MAX_QTDS);
-    return e->qh + EP_QTD_OFFSET + i * QTD_SIZE;
+    return p->page + EP_QTD_OFFSET + i * QTD_SIZE;
 }
 
 /* Fill qTD @i for @len bytes at guest address @buf, linked to qTD @i+1 */
-static void qtd_fill(QEHCI *hc, QEHCIEndpoint *e, int i, uint32_t token,
+static void qtd_fill(QUSBHost *hc, QUSBPipe *p, int i, uint32_t token,
                      uint64_t buf, size_t len, bool last)
 {
-    uint64_t qtd = qtd_addr(e, i);
+    uint64_t qtd = qtd_addr(p, i);
     int page;
 
     g_assert(len <= QEHCI_QTD_MAX_BYTES);
-    mem_writel(hc, qtd + QTD_NEXT, last ? LINK_T : qtd_addr(e, i + 1));
-    mem_writel(hc, qtd + QTD_ALTNEXT, LINK_T);
-    mem_writel(hc, qtd + QTD_BUFPTR, buf);
+    qusb_writel(hc, qtd + QTD_NEXT, last ? LINK_T : qtd_addr(p, i + 1));
+    qusb_writel(hc, qtd + QTD_ALTNEXT, LINK_T);
+    qusb_writel(hc, qtd + QTD_BUFPTR, buf);
     for (page = 1; page < 5; page++) {
-        mem_writel(hc, qtd + QTD_BUFPTR + 4 * page,
-                   (buf & ~(uint64_t)(QTD_PAGE - 1)) + page * QTD_PAGE);
+        qusb_writel(hc, qtd + QTD_BUFPTR + 4 * page,
+                    (buf & ~(uint64_t)(QTD_PAGE - 1)) + page * QTD_PAGE);
     }
     token |= TOKEN_ACTIVE | TOKEN_CERR_3 | (len << TOKEN_BYTES_SH);
     if (last) {
         token |= TOKEN_IOC;
     }
     /* The token last: it makes the qTD active */
-    mem_writel(hc, qtd + QTD_TOKEN, token);
+    qusb_writel(hc, qtd + QTD_TOKEN, token);
 }
 
-static uint32_t qtd_token(QEHCI *hc, QEHCIEndpoint *e, int i)
+static uint32_t qtd_token(QUSBHost *hc, QUSBPipe *p, int i)
 {
-    return mem_readl(hc, qtd_addr(e, i) + QTD_TOKEN);
+    return qusb_readl(hc, qtd_addr(p, i) + QTD_TOKEN);
 }
 
 /* Bytes qTD @i of @len bytes moved */
-static size_t qtd_done(QEHCI *hc, QEHCIEndpoint *e, int i, size_t len)
+static size_t qtd_done(QUSBHost *hc, QUSBPipe *p, int i, size_t len)
 {
-    size_t left = (qtd_token(hc, e, i) & TOKEN_BYTES_MASK) >> TOKEN_BYTES_SH;
+    size_t left = (qtd_token(hc, p, i) & TOKEN_BYTES_MASK) >> TOKEN_BYTES_SH;
 
     return left <= len ? len - left : 0;
 }
 
-static QEHCIStatus halt_status(uint32_t token)
+static QUSBStatus halt_status(uint32_t token)
 {
     return token & (TOKEN_BABBLE | TOKEN_XACTERR | TOKEN_DBERR) ?
-           QEHCI_ERROR : QEHCI_STALL;
+           QUSB_ERROR : QUSB_STALL;
 }
 
 /*
  * Whether the transfer's qTDs are finished: the last one done, or one
  * halted (which ends the transfer).  *@st gets the outcome.
  */
-static bool ep_finished(QEHCI *hc, QEHCIEndpoint *e, QEHCIStatus *st)
+static bool ep_finished(QUSBHost *hc, QUSBPipe *p, QUSBStatus *st)
 {
     uint32_t token;
     int i;
 
-    for (i = 0; i < e->nqtd; i++) {
-        token = qtd_token(hc, e, i);
+    for (i = 0; i < p->ntd; i++) {
+        token = qtd_token(hc, p, i);
         if (token & TOKEN_HALT) {
             *st = halt_status(token);
             return true;
@@ -499,17 +380,27 @@ static bool ep_finished(QEHCI *hc, QEHCIEndpoint *e, QEHCIStatus *st)
             return false;
         }
     }
-    *st = QEHCI_OK;
+    *st = QUSB_OK;
     return true;
 }
 
-/* The HC holds one of the transfer's qTDs in the overlay, not done */
-static bool ep_pending(QEHCI *hc, QEHCIEndpoint *e)
+/*
+ * Finished, or waiting: the HC holds one of the transfer's qTDs in the
+ * overlay, not done
+ */
+static QUSBXferState ehci_poll(QUSBDevice *dev, QUSBPipe *p, QUSBStatus *st)
 {
-    uint32_t cur = mem_readl(hc, e->qh + QH_CURRENT);
+    uint32_t cur;
 
-    return cur >= qtd_addr(e, 0) && cur <= qtd_addr(e, e->nqtd - 1) &&
-           (mem_readl(hc, e->qh + QH_TOKEN) & TOKEN_ACTIVE);
+    if (ep_finished(dev->hc, p, st)) {
+        return QUSB_XFER_DONE;
+    }
+    cur = qusb_readl(dev->hc, p->page + QH_CURRENT);
+    if (cur >= qtd_addr(p, 0) && cur <= qtd_addr(p, p->ntd - 1) &&
+        (qusb_readl(dev->hc, p->page + QH_TOKEN) & TOKEN_ACTIVE)) {
+        return QUSB_XFER_WAITING;
+    }
+    return QUSB_XFER_RUNNING;
 }
 
 /*
@@ -518,297 +409,176 @@ static bool ep_pending(QEHCI *hc, QEHCIEndpoint *e)
  * with its outcome in *@st.  Transfers on other QHs stay queued: QEMU
  * drops the packets it holds for them and executes them again.
  */
-static bool ep_cancel(QEHCI *hc, QEHCIEndpoint *e, QEHCIStatus *st)
+static bool ep_cancel(QUSBHost *usb, QUSBPipe *p, QUSBStatus *st)
 {
+    QEHCI *hc = to_ehci(usb);
     bool finished;
     int i;
 
     async_enable(hc, false);
-    finished = ep_finished(hc, e, st);
+    finished = ep_finished(usb, p, st);
     if (!finished) {
-        for (i = 0; i < e->nqtd; i++) {
-            uint64_t qtd = qtd_addr(e, i);
+        for (i = 0; i < p->ntd; i++) {
+            uint64_t qtd = qtd_addr(p, i);
 
-            mem_writel(hc, qtd + QTD_TOKEN,
-                       mem_readl(hc, qtd + QTD_TOKEN) & ~TOKEN_ACTIVE);
+            qusb_writel(usb, qtd + QTD_TOKEN,
+                        qusb_readl(usb, qtd + QTD_TOKEN) & ~TOKEN_ACTIVE);
         }
-        qh_idle(hc, e->qh, mem_readl(hc, e->qh + QH_TOKEN));
+        qh_idle(usb, p->page, qusb_readl(usb, p->page + QH_TOKEN));
     }
     async_enable(hc, true);
     return !finished;
 }
 
+static void ehci_cancel(QUSBDevice *dev, QUSBPipe *p)
+{
+    QUSBStatus st;
+
+    ep_cancel(dev->hc, p, &st);
+    p->ntd = 0;
+}
+
 /*
- * Start @n filled, active qTDs on the idle QH of @e.  A halted bulk
- * endpoint stays halted until qehci_clear_halt(), a control endpoint
+ * Start @n filled, active qTDs on the idle QH of @p.  A halted bulk
+ * endpoint stays halted until qusb_clear_halt(), a control endpoint
  * (@ep0) until the next SETUP.
  */
-static QEHCIStatus ep_start(QEHCI *hc, QEHCIEndpoint *e, int n, bool ep0)
+static QUSBStatus ep_start(QUSBHost *hc, QUSBPipe *p, int n, bool ep0)
 {
-    uint32_t token = mem_readl(hc, e->qh + QH_TOKEN);
+    uint32_t token = qusb_readl(hc, p->page + QH_TOKEN);
 
-    g_assert(!e->nqtd);
+    g_assert(!p->ntd);
     g_assert(!(token & TOKEN_ACTIVE));
     if (token & TOKEN_HALT) {
         if (!ep0) {
             return halt_status(token);
         }
-        qh_idle(hc, e->qh, 0);
+        qh_idle(hc, p->page, 0);
     }
-    e->nqtd = n;
+    p->ntd = n;
     /* Idle QH: the HC takes the next qTD pointer from the overlay */
-    mem_writel(hc, e->qh + QH_OVERLAY, qtd_addr(e, 0));
-    return QEHCI_OK;
+    qusb_writel(hc, p->page + QH_OVERLAY, qtd_addr(p, 0));
+    return QUSB_OK;
 }
 
 /*
- * Wait for the transfer started on @e, for at most max_polls frames, or
- * nak_polls frames once the controller is working on it.
+ * Wait for the transfer started on @p; one the device NAKed, or the
+ * controller never got to, is cancelled
  */
-static QEHCIStatus ep_wait(QEHCI *hc, QEHCIEndpoint *e)
+static QUSBStatus ep_wait(QUSBDevice *dev, QUSBPipe *p)
 {
-    unsigned polls, naks = 0;
-    QEHCIStatus st;
+    QUSBStatus st = qusb_wait(dev, p);
+    QUSBStatus done;
 
-    g_assert(e->nqtd);
-    for (polls = 0; polls < hc->max_polls; polls++) {
-        if (ep_finished(hc, e, &st)) {
-            goto out;
-        }
-        if (ep_pending(hc, e) && ++naks >= hc->nak_polls) {
-            break;
-        }
-        step(hc);
+    if ((st == QUSB_NO_DATA || st == QUSB_TIMEOUT) &&
+        !ep_cancel(dev->hc, p, &done)) {
+        st = done;
     }
-    if (ep_cancel(hc, e, &st)) {
-        st = naks ? QEHCI_NO_DATA : QEHCI_TIMEOUT;
-    }
-out:
-    e->nqtd = 0;
+    p->ntd = 0;
     return st;
 }
 
-QEHCIStatus qehci_control(QEHCIDevice *dev, uint8_t request_type,
-                          uint8_t request, uint16_t value, uint16_t index,
-                          void *data, uint16_t length, size_t *actual)
+static int ehci_control_stage(QUSBDevice *dev, QUSBPipe *p, int i,
+                              QUSBPid pid, bool toggle, uint64_t buf,
+                              size_t len, bool last)
 {
-    QEHCI *hc = dev->hc;
-    bool in = request_type & USB_DIR_IN;
-    QEHCIEndpoint *e = ep_get(dev, 0, false);
-    uint64_t buf = alloc_low(hc, 64 + length);
-    uint8_t setup[8] = {
-        request_type, request, value, value >> 8, index, index >> 8,
-        length, length >> 8,
-    };
-    QEHCIStatus st;
-    size_t done = 0;
-    int n = 0;
+    uint32_t token = pid == QUSB_PID_SETUP ? TOKEN_PID_SETUP :
+                     pid == QUSB_PID_IN ? TOKEN_PID_IN : TOKEN_PID_OUT;
 
-    qtest_memwrite(hc->qts, buf, setup, sizeof(setup));
-    qtd_fill(hc, e, n++, TOKEN_PID_SETUP, buf, sizeof(setup), false);
-    if (length) {
-        if (!in) {
-            qtest_memwrite(hc->qts, buf + 64, data, length);
-        }
-        qtd_fill(hc, e, n++, TOKEN_TOGGLE |
-                 (in ? TOKEN_PID_IN : TOKEN_PID_OUT),
-                 buf + 64, length, false);
+    if (pid != QUSB_PID_SETUP && !last) {
+        p->len = len;           /* the data stage's */
     }
-    /* Status stage: the other direction (IN without data), DATA1 */
-    qtd_fill(hc, e, n++, TOKEN_TOGGLE |
-             (in && length ? TOKEN_PID_OUT : TOKEN_PID_IN), 0, 0, true);
+    if (toggle) {
+        token |= TOKEN_TOGGLE;
+    }
+    qtd_fill(dev->hc, p, i, token, buf, len, last);
+    return i + 1;
+}
 
-    st = ep_start(hc, e, n, true);
-    g_assert(st == QEHCI_OK);
-    st = ep_wait(hc, e);
-    if (st == QEHCI_OK && length) {
-        done = qtd_done(hc, e, 1, length);
-        if (in) {
-            qtest_memread(hc->qts, buf + 64, data, done);
-        }
-    }
-    if (actual) {
-        *actual = done;
-    }
-    guest_free(hc->alloc, buf);
+static QUSBStatus ehci_control_run(QUSBDevice *dev, QUSBPipe *p, int n,
+                                   size_t *data)
+{
+    QUSBStatus st = ep_start(dev->hc, p, n, true);
+
+    g_assert(st == QUSB_OK);
+    st = ep_wait(dev, p);
+    /* SETUP, DATA, STATUS: the data stage is qTD 1 */
+    *data = st == QUSB_OK && n == 3 ? qtd_done(dev->hc, p, 1, p->len) : 0;
     return st;
 }
 
-QEHCIStatus qehci_get_descriptor(QEHCIDevice *dev, uint8_t type,
-                                 uint8_t index, uint16_t langid,
-                                 void *buf, uint16_t len, size_t *actual)
+static QUSBStatus ehci_bulk_out(QUSBDevice *dev, QUSBPipe *p, int ep,
+                                uint64_t buf, size_t len)
 {
-    return qehci_control(dev, USB_DIR_IN | USB_TYPE_STANDARD |
-                         USB_RECIP_DEVICE, USB_REQ_GET_DESCRIPTOR,
-                         type << 8 | index, langid, buf, len, actual);
-}
-
-char *qehci_get_string(QEHCIDevice *dev, uint8_t index)
-{
-    uint8_t buf[255];
-    size_t len, i;
-    uint16_t langid;
-    GString *s;
-
-    if (qehci_get_descriptor(dev, USB_DT_STRING, 0, 0, buf, sizeof(buf),
-                             &len) != QEHCI_OK ||
-        len < 4 || buf[1] != USB_DT_STRING) {
-        return NULL;
-    }
-    langid = buf[2] | buf[3] << 8;
-    if (qehci_get_descriptor(dev, USB_DT_STRING, index, langid, buf,
-                             sizeof(buf), &len) != QEHCI_OK ||
-        len < 2 || buf[1] != USB_DT_STRING || buf[0] > len) {
-        return NULL;
-    }
-    s = g_string_new(NULL);
-    for (i = 2; i + 1 < buf[0]; i += 2) {
-        uint16_t c = buf[i] | buf[i + 1] << 8;
-
-        g_string_append_c(s, c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    return g_string_free(s, false);
-}
-
-QEHCIStatus qehci_set_address(QEHCIDevice *dev, uint8_t addr)
-{
-    QEHCIStatus st;
-    int i;
-
-    g_assert(addr <= EPCHAR_ADDR_MASK);
-    st = qehci_control(dev, USB_DIR_OUT | USB_TYPE_STANDARD |
-                       USB_RECIP_DEVICE, USB_REQ_SET_ADDRESS, addr, 0,
-                       NULL, 0, NULL);
-    if (st != QEHCI_OK) {
-        return st;
-    }
-    /* The QHs are idle: software may change their characteristics */
-    dev->addr = addr;
-    for (i = 0; i < ARRAY_SIZE(dev->eps); i++) {
-        if (dev->eps[i].qh) {
-            g_assert(!dev->eps[i].nqtd);
-            mem_writel(dev->hc, dev->eps[i].qh + QH_EPCHAR,
-                       qh_epchar(dev, i % NUM_EPS));
-        }
-    }
-    return QEHCI_OK;
-}
-
-QEHCIStatus qehci_set_configuration(QEHCIDevice *dev, uint8_t value)
-{
-    QEHCIStatus st;
-    int i;
-
-    st = qehci_control(dev, USB_DIR_OUT | USB_TYPE_STANDARD |
-                       USB_RECIP_DEVICE, USB_REQ_SET_CONFIGURATION, value, 0,
-                       NULL, 0, NULL);
-    if (st != QEHCI_OK) {
-        return st;
-    }
-    /* A (re)configured endpoint starts with DATA0 */
-    for (i = 1; i < ARRAY_SIZE(dev->eps); i++) {
-        if (dev->eps[i].qh) {
-            g_assert(!dev->eps[i].nqtd);
-            qh_idle(dev->hc, dev->eps[i].qh, 0);
-        }
-    }
-    return QEHCI_OK;
-}
-
-QEHCIStatus qehci_clear_halt(QEHCIDevice *dev, uint8_t ep_addr)
-{
-    int ep = ep_addr & 0xf;
-    QEHCIEndpoint *e;
-    QEHCIStatus st;
-
-    g_assert(ep);
-    st = qehci_control(dev, USB_DIR_OUT | USB_TYPE_STANDARD |
-                       USB_RECIP_ENDPOINT, USB_REQ_CLEAR_FEATURE,
-                       0 /* ENDPOINT_HALT */, ep_addr, NULL, 0, NULL);
-    if (st == QEHCI_OK) {
-        e = ep_get(dev, ep, ep_addr & USB_DIR_IN);
-        g_assert(!e->nqtd);
-        qh_idle(dev->hc, e->qh, 0);
-    }
-    return st;
-}
-
-QEHCIStatus qehci_bulk_out(QEHCIDevice *dev, int ep, const void *buf,
-                           size_t len)
-{
-    QEHCI *hc = dev->hc;
-    QEHCIEndpoint *e = ep_get(dev, ep, false);
-    uint64_t gbuf = alloc_low(hc, MAX(len, 1));
     size_t off = 0;
-    QEHCIStatus st;
+    QUSBStatus st;
     int n = 0;
 
-    g_assert(ep > 0);
-    qtest_memwrite(hc->qts, gbuf, buf, len);
     /* Full qTDs hold a multiple of the packet size: no short packet */
     do {
         size_t chunk = MIN(len - off, QEHCI_QTD_MAX_BYTES);
 
-        qtd_fill(hc, e, n, TOKEN_PID_OUT, gbuf + off, chunk,
+        qtd_fill(dev->hc, p, n, TOKEN_PID_OUT, buf + off, chunk,
                  off + chunk == len);
         n++;
         off += chunk;
     } while (off < len);
 
-    st = ep_start(hc, e, n, false);
-    if (st == QEHCI_OK) {
-        st = ep_wait(hc, e);
+    st = ep_start(dev->hc, p, n, false);
+    if (st == QUSB_OK) {
+        st = ep_wait(dev, p);
     }
-    guest_free(hc->alloc, gbuf);
     return st;
 }
 
-QEHCIStatus qehci_bulk_in_submit(QEHCIDevice *dev, int ep, size_t maxlen)
+QUSBStatus qehci_bulk_in_submit(QUSBDevice *dev, int ep, size_t maxlen)
 {
-    QEHCI *hc = dev->hc;
-    QEHCIEndpoint *e = ep_get(dev, ep, true);
-    QEHCIStatus st;
+    QUSBHost *hc = dev->hc;
+    QUSBPipe *p = qusb_pipe_get(dev, ep, true);
+    QUSBStatus st;
 
     g_assert(ep > 0);
     g_assert(maxlen <= QEHCI_QTD_MAX_BYTES);
-    g_assert(!e->nqtd);
-    e->buf = alloc_low(hc, MAX(maxlen, 1));
-    e->len = maxlen;
-    qtd_fill(hc, e, 0, TOKEN_PID_IN, e->buf, maxlen, true);
-    st = ep_start(hc, e, 1, false);
-    if (st != QEHCI_OK) {
-        guest_free(hc->alloc, e->buf);
+    g_assert(!p->ntd);
+    p->buf = qusb_alloc(hc, MAX(maxlen, 1), 32);
+    p->len = maxlen;
+    qtd_fill(hc, p, 0, TOKEN_PID_IN, p->buf, maxlen, true);
+    st = ep_start(hc, p, 1, false);
+    if (st != QUSB_OK) {
+        guest_free(hc->alloc, p->buf);
+        p->buf = 0;
     }
     return st;
 }
 
-QEHCIStatus qehci_bulk_in_wait(QEHCIDevice *dev, int ep, void *buf,
-                               size_t *actual)
+QUSBStatus qehci_bulk_in_wait(QUSBDevice *dev, int ep, void *buf,
+                              size_t *actual)
 {
-    QEHCI *hc = dev->hc;
-    QEHCIEndpoint *e = ep_lookup(dev, ep, true);
-    QEHCIStatus st;
+    QUSBHost *hc = dev->hc;
+    QUSBPipe *p = qusb_pipe(dev, ep, true);
+    QUSBStatus st;
     size_t done = 0;
 
-    g_assert(e->nqtd);
-    st = ep_wait(hc, e);
-    if (st == QEHCI_OK) {
-        done = qtd_done(hc, e, 0, e->len);
-        qtest_memread(hc->qts, e->buf, buf, done);
+    g_assert(p->ntd);
+    st = ep_wait(dev, p);
+    if (st == QUSB_OK) {
+        done = qtd_done(hc, p, 0, p->len);
+        qtest_memread(hc->qts, p->buf, buf, done);
     }
     if (actual) {
         *actual = done;
     }
-    guest_free(hc->alloc, e->buf);
+    guest_free(hc->alloc, p->buf);
+    p->buf = 0;
     return st;
 }
 
-QEHCIStatus qehci_bulk_in(QEHCIDevice *dev, int ep, void *buf,
-                          size_t maxlen, size_t *actual)
+QUSBStatus qehci_bulk_in(QUSBDevice *dev, int ep, void *buf,
+                         size_t maxlen, size_t *actual)
 {
-    QEHCIStatus st = qehci_bulk_in_submit(dev, ep, maxlen);
+    QUSBStatus st = qehci_bulk_in_submit(dev, ep, maxlen);
 
-    if (st != QEHCI_OK) {
+    if (st != QUSB_OK) {
         if (actual) {
             *actual = 0;
         }
@@ -817,68 +587,17 @@ QEHCIStatus qehci_bulk_in(QEHCIDevice *dev, int ep, void *buf,
     return qehci_bulk_in_wait(dev, ep, buf, actual);
 }
 
-/* Devices */
-
-QEHCIDevice *qehci_device_new(QEHCI *hc, int port)
-{
-    QEHCIDevice *dev = g_new0(QEHCIDevice, 1);
-
-    g_assert(port >= 0 && port < hc->nports);
-    dev->hc = hc;
-    dev->port = port;
-    dev->mps0 = 64;
-    return dev;
-}
-
-QEHCIDevice *qehci_enumerate(QEHCI *hc, int port, uint8_t addr,
-                             uint8_t *desc)
-{
-    QEHCIDevice *dev;
-    uint8_t buf[18];
-    QEHCIStatus st;
-    size_t len;
-
-    g_assert_cmpint(port, >=, 0);
-    g_assert(qehci_port_reset(hc, port));
-    dev = qehci_device_new(hc, port);
-
-    st = qehci_get_descriptor(dev, USB_DT_DEVICE, 0, 0, buf, 8, &len);
-    g_assert_cmpstr(qehci_status_str(st), ==, "OK");
-    g_assert_cmpuint(len, ==, 8);
-    g_assert_cmpuint(buf[1], ==, USB_DT_DEVICE);
-    g_assert(buf[7] == 8 || buf[7] == 16 || buf[7] == 32 || buf[7] == 64);
-    dev->mps0 = buf[7];
-
-    st = qehci_set_address(dev, addr);
-    g_assert_cmpstr(qehci_status_str(st), ==, "OK");
-
-    st = qehci_get_descriptor(dev, USB_DT_DEVICE, 0, 0, buf, sizeof(buf),
-                              &len);
-    g_assert_cmpstr(qehci_status_str(st), ==, "OK");
-    g_assert_cmpuint(len, ==, sizeof(buf));
-    g_assert_cmpuint(buf[0], ==, sizeof(buf));
-    if (desc) {
-        memcpy(desc, buf, sizeof(buf));
-    }
-    return dev;
-}
-
-void qehci_device_free(QEHCIDevice *dev)
-{
-    QEHCIStatus st;
-    int i;
-
-    /* A bulk IN may still be in flight */
-    for (i = 0; i < ARRAY_SIZE(dev->eps); i++) {
-        if (dev->eps[i].nqtd) {
-            ep_cancel(dev->hc, &dev->eps[i], &st);
-            guest_free(dev->hc->alloc, dev->eps[i].buf);
-        }
-    }
-    g_free(dev);
-}
-
-uint8_t qehci_device_addr(QEHCIDevice *dev)
-{
-    return dev->addr;
-}
+static const QUSBHostOps ehci_ops = {
+    .port_connected = ehci_port_connected,
+    .port_reset = ehci_port_reset,
+    .device_new = ehci_device_new,
+    .pipe_link = ehci_pipe_link,
+    .control_stage = ehci_control_stage,
+    .control_run = ehci_control_run,
+    .bulk_out = ehci_bulk_out,
+    .poll = ehci_poll,
+    .cancel = ehci_cancel,
+    .addressed = ehci_addressed,
+    .pipe_reset = ehci_pipe_reset,
+    .free = ehci_free,
+};

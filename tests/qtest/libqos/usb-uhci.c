@@ -55,87 +55,67 @@
 #define TD_TOKEN_TOGGLE         (1 << 19)
 #define TD_TOKEN_EP_SH          15
 #define TD_TOKEN_ADDR_SH        8
-#define TD_PID_SETUP            0x2d
-#define TD_PID_IN               0x69
-#define TD_PID_OUT              0xe1
 
 /* QH (3.3): head link, element link */
 #define QH_SIZE                 16
 #define QH_LINK                 0x00
 #define QH_ELEMENT              0x04
 
-/* A page per endpoint: its QH, then the TDs of its transfer */
-#define EP_PAGE_SIZE            4096
+/* A pipe's page: its QH, then the TDs of its transfer */
 #define EP_TD_OFFSET            16
-#define EP_MAX_TDS              ((EP_PAGE_SIZE - EP_TD_OFFSET) / TD_SIZE)
+#define EP_MAX_TDS              ((QUSB_PIPE_PAGE_SIZE - EP_TD_OFFSET) / \
+                                 TD_SIZE)
 
-/* One poll is one frame: 1 ms */
-#define POLL_NS                 (1000 * 1000)
-
-#define NUM_EPS                 16
-#define ADDR_MASK               0x7f
 #define FULL_SPEED_BULK_MPS     64
 
-struct QUHCI {
-    QTestState *qts;
-    QGuestAllocator *alloc;
-    QPCIDevice *pdev;
-    QPCIBar bar;
-
+typedef struct QUHCI {
+    QUSBHost usb;
     uint64_t frame_list;
     uint64_t head;              /* QH every frame list entry points to */
     uint64_t tail;              /* last QH of the chain */
-    GArray *qhs;                /* guest pages of all endpoints */
+} QUHCI;
 
-    unsigned max_polls;
-    unsigned nak_polls;
-};
-
-typedef struct QUHCIEndpoint {
-    uint64_t qh;                /* guest page: QH, TDs; 0 until used */
-    uint16_t mps;
-    bool toggle;                /* the next data packet's: DATA1 if set */
-    int ntd;                    /* TDs of the transfer in flight, or 0 */
-    bool control;               /* the transfer is a control transfer */
+/* What the last transfer on a pipe did */
+typedef struct QUHCIPipeState {
     /* Lengths of the packets the last IN transfer received */
     size_t in_lens[QUHCI_MAX_PACKETS];
     int in_packets;
     bool naked;                 /* the last wait for the device was NAKs */
-} QUHCIEndpoint;
+} QUHCIPipeState;
 
-struct QUHCIDevice {
-    QUHCI *hc;
-    int port;
-    uint8_t addr;
+typedef struct QUHCIDevice {
+    QUSBDevice usb;             /* first: qusb_device_forget() frees it */
     bool low_speed;
-    /* [0] control, [n] OUT n, [16 + n] IN n */
-    QUHCIEndpoint eps[2 * NUM_EPS];
-};
+    QUHCIPipeState pipes[2 * QUSB_NUM_EPS];
+} QUHCIDevice;
 
-static const char *const status_names[] = {
-    [QUHCI_OK] = "OK",
-    [QUHCI_NO_DATA] = "NO_DATA (NAKed or held)",
-    [QUHCI_STALL] = "STALL",
-    [QUHCI_ERROR] = "ERROR",
-    [QUHCI_TIMEOUT] = "TIMEOUT",
-};
+static const QUSBHostOps uhci_ops;
 
-const char *quhci_status_str(QUHCIStatus st)
+static QUHCI *to_uhci(QUSBHost *usb)
 {
-    if (st < ARRAY_SIZE(status_names) && status_names[st]) {
-        return status_names[st];
-    }
-    return "?";
+    g_assert(usb->ops == &uhci_ops);
+    return container_of(usb, QUHCI, usb);
+}
+
+static QUHCIDevice *to_uhci_dev(QUSBDevice *dev)
+{
+    to_uhci(dev->hc);
+    return container_of(dev, QUHCIDevice, usb);
+}
+
+static QUHCIPipeState *pipe_state(QUSBDevice *dev, QUSBPipe *p)
+{
+    return &to_uhci_dev(dev)->pipes[p - dev->pipes];
 }
 
 /* Registers */
 
-static uint16_t reg_readw(QUHCI *hc, uint32_t reg)
+static uint16_t reg_readw(QUSBHost *hc, uint32_t reg)
 {
     return qpci_io_readw(hc->pdev, hc->bar, reg);
 }
 
-static void reg_writew(QUHCI *hc, uint32_t reg, uint16_t val)
+static void reg_writew(QUSBHost *hc, uint32_t reg, uint16_t val)
 {
     qpci_io_writew(hc->pdev, hc->bar, reg, val);
 }
@@ -145,137 +125,79 @@ static uint32_t portsc_reg(int port)
     return UHCI_USBPORTSC1 + 2 * port;
 }
 
-static void step(QUHCI *hc)
-{
-    qtest_clock_step(hc->qts, POLL_NS);
-}
-
-/* Guest memory */
-
-static uint32_t mem_readl(QUHCI *hc, uint64_t addr)
-{
-    return qtest_readl(hc->qts, addr);
-}
-
-static void mem_writel(QUHCI *hc, uint64_t addr, uint32_t val)
-{
-    qtest_writel(hc->qts, addr, val);
-}
-
-static uint64_t alloc_low(QUHCI *hc, size_t size, uint64_t align)
-{
-    uint64_t addr = guest_alloc(hc->alloc, size);
-
-    /* 32-bit controller */
-    g_assert(addr && addr + size <= 0x100000000ULL);
-    g_assert(!(addr & (align - 1)));
-    return addr;
-}
-
 /* Controller */
 
-QUHCI *quhci_init(QTestState *qts, QPCIBus *bus, QGuestAllocator *alloc,
-                  int devfn)
+QUSBHost *quhci_init(QTestState *qts, QPCIBus *bus, QGuestAllocator *alloc,
+                     int devfn)
 {
     QUHCI *hc = g_new0(QUHCI, 1);
+    QUSBHost *usb = &hc->usb;
     int i;
 
-    hc->qts = qts;
-    hc->alloc = alloc;
-    hc->max_polls = QUHCI_MAX_POLLS;
-    hc->nak_polls = QUHCI_NAK_POLLS;
-    hc->qhs = g_array_new(false, false, sizeof(uint64_t));
-
-    hc->pdev = qpci_device_find(bus, devfn);
-    g_assert(hc->pdev);
-    qpci_device_enable(hc->pdev);
-    hc->bar = qpci_iomap(hc->pdev, UHCI_IO_BAR, NULL);
+    qusb_host_init(usb, &uhci_ops, qts, bus, alloc, devfn, UHCI_IO_BAR);
+    usb->nports = UHCI_NUM_PORTS;
 
     /* Stop, then reset */
-    reg_writew(hc, UHCI_USBCMD, 0);
-    g_assert(reg_readw(hc, UHCI_USBSTS) & UHCI_STS_HCHALTED);
-    reg_writew(hc, UHCI_USBCMD, UHCI_CMD_HCRESET);
-    g_assert_cmphex(reg_readw(hc, UHCI_USBCMD) & UHCI_CMD_HCRESET, ==, 0);
-    reg_writew(hc, UHCI_USBINTR, 0);
+    reg_writew(usb, UHCI_USBCMD, 0);
+    g_assert(reg_readw(usb, UHCI_USBSTS) & UHCI_STS_HCHALTED);
+    reg_writew(usb, UHCI_USBCMD, UHCI_CMD_HCRESET);
+    g_assert_cmphex(reg_readw(usb, UHCI_USBCMD) & UHCI_CMD_HCRESET, ==, 0);
+    reg_writew(usb, UHCI_USBINTR, 0);
 
     /* Head QH without elements, the end of the chain for now */
-    hc->head = alloc_low(hc, QH_SIZE, QH_SIZE);
-    mem_writel(hc, hc->head + QH_LINK, LINK_T);
-    mem_writel(hc, hc->head + QH_ELEMENT, LINK_T);
+    hc->head = qusb_alloc(usb, QH_SIZE, QH_SIZE);
+    qusb_writel(usb, hc->head + QH_LINK, LINK_T);
+    qusb_writel(usb, hc->head + QH_ELEMENT, LINK_T);
     hc->tail = hc->head;
 
-    hc->frame_list = alloc_low(hc, FRAME_LIST_SIZE, FRAME_LIST_SIZE);
+    hc->frame_list = qusb_alloc(usb, FRAME_LIST_SIZE, FRAME_LIST_SIZE);
     for (i = 0; i < FRAME_LIST_ENTRIES; i++) {
-        mem_writel(hc, hc->frame_list + 4 * i, hc->head | LINK_QH);
+        qusb_writel(usb, hc->frame_list + 4 * i, hc->head | LINK_QH);
     }
-    qpci_io_writel(hc->pdev, hc->bar, UHCI_USBFLBASEADD, hc->frame_list);
-    reg_writew(hc, UHCI_USBFRNUM, 0);
-    reg_writew(hc, UHCI_USBSTS, 0xffff);
+    qpci_io_writel(usb->pdev, usb->bar, UHCI_USBFLBASEADD, hc->frame_list);
+    reg_writew(usb, UHCI_USBFRNUM, 0);
+    reg_writew(usb, UHCI_USBSTS, 0xffff);
 
-    reg_writew(hc, UHCI_USBCMD, UHCI_CMD_RS | UHCI_CMD_CF | UHCI_CMD_MAXP);
-    g_assert(!(reg_readw(hc, UHCI_USBSTS) & UHCI_STS_HCHALTED));
-    return hc;
+    reg_writew(usb, UHCI_USBCMD, UHCI_CMD_RS | UHCI_CMD_CF | UHCI_CMD_MAXP);
+    g_assert(!(reg_readw(usb, UHCI_USBSTS) & UHCI_STS_HCHALTED));
+    return usb;
 }
 
-void quhci_free(QUHCI *hc)
+static void uhci_free(QUSBHost *usb, bool stop)
 {
-    int i;
+    QUHCI *hc = to_uhci(usb);
 
-    reg_writew(hc, UHCI_USBCMD, 0);
-    step(hc);
-    g_assert(reg_readw(hc, UHCI_USBSTS) & UHCI_STS_HCHALTED);
-    for (i = 0; i < hc->qhs->len; i++) {
-        guest_free(hc->alloc, g_array_index(hc->qhs, uint64_t, i));
+    if (stop) {
+        reg_writew(usb, UHCI_USBCMD, 0);
+        qusb_step(usb, 1);
+        g_assert(reg_readw(usb, UHCI_USBSTS) & UHCI_STS_HCHALTED);
     }
-    g_array_free(hc->qhs, true);
-    guest_free(hc->alloc, hc->frame_list);
-    guest_free(hc->alloc, hc->head);
-    g_free(hc->pdev);
+    guest_free(usb->alloc, hc->frame_list);
+    guest_free(usb->alloc, hc->head);
+    qusb_host_cleanup(usb);
     g_free(hc);
-}
-
-void quhci_set_poll_limits(QUHCI *hc, unsigned max_polls, unsigned nak_polls)
-{
-    if (max_polls) {
-        hc->max_polls = max_polls;
-    }
-    if (nak_polls) {
-        hc->nak_polls = nak_polls;
-    }
 }
 
 /* Ports */
 
-int quhci_num_ports(QUHCI *hc)
-{
-    return UHCI_NUM_PORTS;
-}
-
-uint16_t quhci_portsc(QUHCI *hc, int port)
+uint16_t quhci_portsc(QUSBHost *hc, int port)
 {
     g_assert(port >= 0 && port < UHCI_NUM_PORTS);
     return reg_readw(hc, portsc_reg(port));
 }
 
-int quhci_first_connected_port(QUHCI *hc)
+static bool uhci_port_connected(QUSBHost *hc, int port)
 {
-    int port;
-
-    for (port = 0; port < UHCI_NUM_PORTS; port++) {
-        if (quhci_portsc(hc, port) & UHCI_PORT_CCS) {
-            return port;
-        }
-    }
-    return -1;
+    return quhci_portsc(hc, port) & UHCI_PORT_CCS;
 }
 
-bool quhci_port_reset(QUHCI *hc, int port)
+static bool uhci_port_reset(QUSBHost *hc, int port)
 {
     /* USB 2.0 7.1.7.5: reset for at least 10 ms, recover for 10 ms */
     reg_writew(hc, portsc_reg(port), UHCI_PORT_RESET);
-    qtest_clock_step(hc->qts, 50 * POLL_NS);
+    qusb_step(hc, 50);
     reg_writew(hc, portsc_reg(port), 0);
-    qtest_clock_step(hc->qts, 10 * POLL_NS);
+    qusb_step(hc, 10);
     /* Enable, and acknowledge the change bits (write 1 to clear) */
     reg_writew(hc, portsc_reg(port), UHCI_PORT_EN | UHCI_PORT_CSC |
                UHCI_PORT_ENC);
@@ -283,63 +205,59 @@ bool quhci_port_reset(QUHCI *hc, int port)
            (UHCI_PORT_CCS | UHCI_PORT_EN);
 }
 
-bool quhci_port_low_speed(QUHCI *hc, int port)
+bool quhci_port_low_speed(QUSBHost *hc, int port)
 {
     return quhci_portsc(hc, port) & UHCI_PORT_LSDA;
 }
 
-/* Endpoints: a queue head and its TDs */
+/* Devices and their endpoints: a queue head and its TDs */
 
-static QUHCIEndpoint *ep_lookup(QUHCIDevice *dev, int ep, bool in)
+static QUSBDevice *uhci_device_new(QUSBHost *hc, int port)
 {
-    g_assert(ep >= 0 && ep < NUM_EPS);
-    return &dev->eps[ep && in ? NUM_EPS + ep : ep];
+    QUHCIDevice *udev = g_new0(QUHCIDevice, 1);
+    int i;
+
+    QEMU_BUILD_BUG_ON(offsetof(QUHCIDevice, usb) != 0);
+    udev->low_speed = quhci_port_low_speed(hc, port);
+    /* 8 bytes until the device descriptor says */
+    udev->usb.pipes[0].mps = 8;
+    for (i = 1; i < ARRAY_SIZE(udev->usb.pipes); i++) {
+        udev->usb.pipes[i].mps = udev->low_speed ? 8 : FULL_SPEED_BULK_MPS;
+    }
+    return &udev->usb;
 }
 
-static QUHCIEndpoint *ep_get(QUHCIDevice *dev, int ep, bool in)
+static void uhci_pipe_link(QUSBDevice *dev, int ep, QUSBPipe *p)
 {
-    QUHCI *hc = dev->hc;
-    QUHCIEndpoint *e = ep_lookup(dev, ep, in);
-    uint64_t qh;
+    QUHCI *hc = to_uhci(dev->hc);
 
-    if (e->qh) {
-        return e;
-    }
-    qh = alloc_low(hc, EP_PAGE_SIZE, QH_SIZE);
-    qtest_memset(hc->qts, qh, 0, EP_PAGE_SIZE);
-    mem_writel(hc, qh + QH_ELEMENT, LINK_T);
+    qusb_writel(dev->hc, p->page + QH_ELEMENT, LINK_T);
     /* Complete the QH, then append it to the chain */
-    mem_writel(hc, qh + QH_LINK, LINK_T);
-    mem_writel(hc, hc->tail + QH_LINK, qh | LINK_QH);
-    hc->tail = qh;
-    g_array_append_val(hc->qhs, qh);
-    e->qh = qh;
-    return e;
+    qusb_writel(dev->hc, p->page + QH_LINK, LINK_T);
+    qusb_writel(dev->hc, hc->tail + QH_LINK, p->page | LINK_QH);
+    hc->tail = p->page;
 }
 
-void quhci_set_max_packet(QUHCIDevice *dev, int ep, bool in, uint16_t mps)
+static void uhci_addressed(QUSBDevice *dev)
 {
-    QUHCIEndpoint *e = ep_lookup(dev, ep, in);
-
-    g_assert(mps > 0 && mps <= 1023);
-    e->mps = mps;
-    if (ep == 0) {
-        /* One control endpoint for both directions */
-        dev->eps[0].mps = mps;
-    }
+    /*
+     * The address is in each TD: the next transfer uses it, after the
+     * 2 ms of recovery of USB 2.0 9.2.6.3
+     */
+    qusb_step(dev->hc, 2);
 }
 
-uint16_t quhci_max_packet(QUHCIDevice *dev, int ep, bool in)
+static void uhci_pipe_reset(QUSBDevice *dev, QUSBPipe *p)
 {
-    return ep_lookup(dev, ep, in)->mps;
+    p->toggle = false;
 }
 
 /* Transfers */
 
-static uint64_t td_addr(QUHCIEndpoint *e, int i)
+static uint64_t td_addr(QUSBPipe *p, int i)
 {
     g_assert(i >= 0 && i < EP_MAX_TDS);
-    return e->qh + EP_TD_OFFSET + i * TD_SIZE;
+    return p->page + EP_TD_OFFSET + i * TD_SIZE;
 }
 
 /*
@@ -347,43 +265,65 @@ static uint64_t td_addr(QUHCIEndpoint *e, int i)
  * @toggle, linked depth first to TD @i+1 unless @last.  An IN TD stops
  * the queue on a short packet.
  */
-static void td_fill(QUHCIDevice *dev, QUHCIEndpoint *e, int ep, int i,
-                    uint8_t pid, bool toggle, uint64_t buf, size_t len,
+static void td_fill(QUSBDevice *dev, QUSBPipe *p, int ep, int i,
+                    QUSBPid pid, bool toggle, uint64_t buf, size_t len,
                     bool last)
 {
-    QUHCI *hc = dev->hc;
-    uint64_t td = td_addr(e, i);
+    QUSBHost *hc = dev->hc;
+    uint64_t td = td_addr(p, i);
     uint32_t ctrl, token;
 
-    g_assert(len <= e->mps);
+    g_assert(len <= p->mps);
     token = ((len - 1) & 0x7ff) << TD_TOKEN_MAXLEN_SH |
             (toggle ? TD_TOKEN_TOGGLE : 0) |
             ep << TD_TOKEN_EP_SH | dev->addr << TD_TOKEN_ADDR_SH | pid;
     ctrl = TD_CTRL_ACTIVE | TD_CTRL_CERR_3 | TD_CTRL_ACTLEN_MASK;
-    if (pid == TD_PID_IN) {
+    if (pid == QUSB_PID_IN) {
         ctrl |= TD_CTRL_SPD;
     }
-    if (dev->low_speed) {
+    if (to_uhci_dev(dev)->low_speed) {
         ctrl |= TD_CTRL_LS;
     }
     if (last) {
         ctrl |= TD_CTRL_IOC;
     }
-    mem_writel(hc, td + TD_LINK, last ? LINK_T : td_addr(e, i + 1) | LINK_VF);
-    mem_writel(hc, td + TD_TOKEN, token);
-    mem_writel(hc, td + TD_BUFFER, buf);
+    qusb_writel(hc, td + TD_LINK, last ? LINK_T : td_addr(p, i + 1) | LINK_VF);
+    qusb_writel(hc, td + TD_TOKEN, token);
+    qusb_writel(hc, td + TD_BUFFER, buf);
     /* The status last: it makes the TD active */
-    mem_writel(hc, td + TD_CTRL, ctrl);
+    qusb_writel(hc, td + TD_CTRL, ctrl);
 }
 
-static uint32_t td_ctrl(QUHCI *hc, QUHCIEndpoint *e, int i)
+/*
+ * Fill TDs from @i on for @len bytes at @buf: max-packet ones and a
+ * short (possibly empty) last one, data toggles alternating from
+ * @toggle; the last one ends the chain if @last.  Returns the next TD.
+ */
+static int td_chain(QUSBDevice *dev, QUSBPipe *p, int ep, int i,
+                    QUSBPid pid, bool toggle, uint64_t buf, size_t len,
+                    bool last)
 {
-    return mem_readl(hc, td_addr(e, i) + TD_CTRL);
+    size_t off = 0;
+
+    do {
+        size_t chunk = MIN(len - off, p->mps);
+
+        td_fill(dev, p, ep, i++, pid, toggle, buf + off, chunk,
+                last && off + chunk == len);
+        toggle = !toggle;
+        off += chunk;
+    } while (off < len);
+    return i;
 }
 
-static uint32_t td_token(QUHCI *hc, QUHCIEndpoint *e, int i)
+static uint32_t td_ctrl(QUSBHost *hc, QUSBPipe *p, int i)
 {
-    return mem_readl(hc, td_addr(e, i) + TD_TOKEN);
+    return qusb_readl(hc, td_addr(p, i) + TD_CTRL);
+}
+
+static uint32_t td_token(QUSBHost *hc, QUSBPipe *p, int i)
+{
+    return qusb_readl(hc, td_addr(p, i) + TD_TOKEN);
 }
 
 /* Bytes a finished TD moved, and its maximum */
@@ -399,69 +339,66 @@ static size_t td_maxlen(uint32_t token)
 
 static bool td_short(uint32_t ctrl, uint32_t token)
 {
-    return (token & 0xff) == TD_PID_IN && td_actlen(ctrl) < td_maxlen(token);
+    return (token & 0xff) == QUSB_PID_IN && td_actlen(ctrl) < td_maxlen(token);
 }
 
-static QUHCIStatus error_status(uint32_t ctrl)
+static QUSBStatus error_status(uint32_t ctrl)
 {
-    return (ctrl & TD_CTRL_ERRORS) == TD_CTRL_STALL ? QUHCI_STALL :
-           QUHCI_ERROR;
+    return (ctrl & TD_CTRL_ERRORS) == TD_CTRL_STALL ? QUSB_STALL :
+           QUSB_ERROR;
 }
-
-/* Waiting: the device NAKs the TD the controller is at, or holds the IN */
-typedef enum {
-    XFER_RUNNING,               /* a TD is active and not NAKed */
-    XFER_WAITING,
-    XFER_DONE,
-} XferState;
 
 /*
- * Where the transfer on @e is: done (all TDs done, a short IN packet,
- * or an error, with the outcome in *@st), or running.  A control
+ * Where the transfer on @p is: done (all TDs done, a short IN packet,
+ * or an error, with the outcome in *@st), waiting (the device NAKs the
+ * TD the controller is at, or holds the IN), or running.  A control
  * transfer's short IN data packet moves the queue on to the status TD.
  */
-static XferState ep_scan(QUHCI *hc, QUHCIEndpoint *e, QUHCIStatus *st)
+static QUSBXferState uhci_poll(QUSBDevice *dev, QUSBPipe *p, QUSBStatus *st)
 {
+    QUSBHost *hc = dev->hc;
+    bool control = p == &dev->pipes[0];
     uint32_t ctrl, token;
     int i;
 
-    for (i = 0; i < e->ntd; i++) {
-        ctrl = td_ctrl(hc, e, i);
+    for (i = 0; i < p->ntd; i++) {
+        ctrl = td_ctrl(hc, p, i);
         if (ctrl & TD_CTRL_ACTIVE) {
             /*
              * A device that has nothing to send NAKs an IN, or holds it
              * (USB_RET_ASYNC) and the TD stays active without the NAK bit
              */
             if (ctrl & TD_CTRL_NAK ||
-                (td_token(hc, e, i) & 0xff) == TD_PID_IN) {
-                e->naked = ctrl & TD_CTRL_NAK;
-                return XFER_WAITING;
+                (td_token(hc, p, i) & 0xff) == QUSB_PID_IN) {
+                pipe_state(dev, p)->naked = ctrl & TD_CTRL_NAK;
+                return QUSB_XFER_WAITING;
             }
-            return XFER_RUNNING;
+            return QUSB_XFER_RUNNING;
         }
         if (ctrl & TD_CTRL_ERRORS) {
             *st = error_status(ctrl);
-            return XFER_DONE;
+            return QUSB_XFER_DONE;
         }
-        token = td_token(hc, e, i);
+        token = td_token(hc, p, i);
         if (td_short(ctrl, token)) {
-            if (!e->control || i == e->ntd - 1) {
-                *st = QUHCI_OK;
-                return XFER_DONE;
+            if (!control || i == p->ntd - 1) {
+                *st = QUSB_OK;
+                return QUSB_XFER_DONE;
             }
             /*
              * A short data stage: the controller stays at this TD (its
              * element link does not advance); go on with the status TD.
              */
-            if ((mem_readl(hc, e->qh + QH_ELEMENT) & ~0xf) == td_addr(e, i)) {
-                mem_writel(hc, e->qh + QH_ELEMENT,
-                           td_addr(e, e->ntd - 1));
+            if ((qusb_readl(hc, p->page + QH_ELEMENT) & ~0xf) ==
+                td_addr(p, i)) {
+                qusb_writel(hc, p->page + QH_ELEMENT,
+                            td_addr(p, p->ntd - 1));
             }
-            i = e->ntd - 2;
+            i = p->ntd - 2;
         }
     }
-    *st = QUHCI_OK;
-    return XFER_DONE;
+    *st = QUSB_OK;
+    return QUSB_XFER_DONE;
 }
 
 /*
@@ -470,353 +407,143 @@ static XferState ep_scan(QUHCI *hc, QUHCIEndpoint *e, QUHCIStatus *st)
  * data bytes moved by TDs @first..@last (a control transfer's data
  * stage, or all of a bulk one).
  */
-static size_t ep_finish(QUHCI *hc, QUHCIEndpoint *e, int first, int last)
+static size_t ep_finish(QUSBDevice *dev, QUSBPipe *p, int first, int last)
 {
+    QUSBHost *hc = dev->hc;
+    QUHCIPipeState *ps = pipe_state(dev, p);
     size_t done = 0;
     uint32_t ctrl, token;
     int i;
 
-    mem_writel(hc, e->qh + QH_ELEMENT, LINK_T);
-    e->in_packets = 0;
-    for (i = 0; i < e->ntd; i++) {
-        ctrl = td_ctrl(hc, e, i);
+    qusb_writel(hc, p->page + QH_ELEMENT, LINK_T);
+    ps->in_packets = 0;
+    for (i = 0; i < p->ntd; i++) {
+        ctrl = td_ctrl(hc, p, i);
         if (ctrl & TD_CTRL_ACTIVE) {
-            mem_writel(hc, td_addr(e, i) + TD_CTRL, ctrl & ~TD_CTRL_ACTIVE);
+            qusb_writel(hc, td_addr(p, i) + TD_CTRL, ctrl & ~TD_CTRL_ACTIVE);
             continue;
         }
         if (i < first || i > last || (ctrl & TD_CTRL_ERRORS)) {
             continue;
         }
         /* Completed, so it was a data packet of this transfer */
-        token = td_token(hc, e, i);
+        token = td_token(hc, p, i);
         done += td_actlen(ctrl);
-        e->toggle = !(token & TD_TOKEN_TOGGLE);
-        if ((token & 0xff) == TD_PID_IN &&
-            e->in_packets < QUHCI_MAX_PACKETS) {
-            e->in_lens[e->in_packets++] = td_actlen(ctrl);
+        p->toggle = !(token & TD_TOKEN_TOGGLE);
+        if ((token & 0xff) == QUSB_PID_IN &&
+            ps->in_packets < QUHCI_MAX_PACKETS) {
+            ps->in_lens[ps->in_packets++] = td_actlen(ctrl);
         }
         if (td_short(ctrl, token)) {
             break;
         }
     }
-    e->ntd = 0;
+    p->ntd = 0;
     return done;
 }
 
-/* Start the @n filled, active TDs on the idle QH of @e */
-static void ep_start(QUHCI *hc, QUHCIEndpoint *e, int n, bool control)
+static void uhci_cancel(QUSBDevice *dev, QUSBPipe *p)
 {
-    g_assert(!e->ntd);
-    g_assert(n > 0 && n <= EP_MAX_TDS);
-    g_assert_cmphex(mem_readl(hc, e->qh + QH_ELEMENT), ==, LINK_T);
-    e->ntd = n;
-    e->control = control;
-    mem_writel(hc, e->qh + QH_ELEMENT, td_addr(e, 0));
+    ep_finish(dev, p, 0, p->ntd - 1);
 }
 
 /*
- * Wait for the transfer started on @e, for at most max_polls frames, or
- * nak_polls frames of waiting for the device (NAKs, or an IN it holds).
- * The TDs stay for ep_finish().
+ * Run the @n filled, active TDs on the idle QH of @p, and wait for them
+ * (the TDs stay for ep_finish())
  */
-static QUHCIStatus ep_wait(QUHCI *hc, QUHCIEndpoint *e)
+static QUSBStatus ep_run(QUSBDevice *dev, QUSBPipe *p, int n)
 {
-    unsigned polls, naks = 0;
-    QUHCIStatus st = QUHCI_OK;
-    XferState xs;
-
-    g_assert(e->ntd);
-    for (polls = 0; polls < hc->max_polls; polls++) {
-        xs = ep_scan(hc, e, &st);
-        if (xs == XFER_DONE) {
-            return st;
-        }
-        if (xs == XFER_WAITING && ++naks >= hc->nak_polls) {
-            return QUHCI_NO_DATA;
-        }
-        step(hc);
-    }
-    return naks ? QUHCI_NO_DATA : QUHCI_TIMEOUT;
+    g_assert(!p->ntd);
+    g_assert(n > 0 && n <= EP_MAX_TDS);
+    g_assert_cmphex(qusb_readl(dev->hc, p->page + QH_ELEMENT), ==, LINK_T);
+    p->ntd = n;
+    qusb_writel(dev->hc, p->page + QH_ELEMENT, td_addr(p, 0));
+    return qusb_wait(dev, p);
 }
 
-QUHCIStatus quhci_control(QUHCIDevice *dev, uint8_t request_type,
-                          uint8_t request, uint16_t value, uint16_t index,
-                          void *data, uint16_t length, size_t *actual)
+static int uhci_control_stage(QUSBDevice *dev, QUSBPipe *p, int i,
+                              QUSBPid pid, bool toggle, uint64_t buf,
+                              size_t len, bool last)
 {
-    QUHCI *hc = dev->hc;
-    bool in = request_type & USB_DIR_IN;
-    QUHCIEndpoint *e = ep_get(dev, 0, false);
-    uint64_t buf = alloc_low(hc, 64 + MAX(length, 1), 16);
-    uint8_t setup[8] = {
-        request_type, request, value, value >> 8, index, index >> 8,
-        length, length >> 8,
-    };
-    QUHCIStatus st;
-    size_t done = 0, off = 0;
-    bool toggle = true;
-    int n = 0;
+    /* Max-packet TDs: a data stage may take several */
+    return td_chain(dev, p, 0, i, pid, toggle, buf, len, last);
+}
 
-    qtest_memwrite(hc->qts, buf, setup, sizeof(setup));
-    td_fill(dev, e, 0, n++, TD_PID_SETUP, false, buf, sizeof(setup), false);
-    if (length && !in) {
-        qtest_memwrite(hc->qts, buf + 64, data, length);
-    }
-    /* Data stage: max-packet TDs from DATA1 */
-    while (off < length) {
-        size_t chunk = MIN(length - off, e->mps);
+static QUSBStatus uhci_control_run(QUSBDevice *dev, QUSBPipe *p, int n,
+                                   size_t *data)
+{
+    QUSBStatus st = ep_run(dev, p, n);
 
-        td_fill(dev, e, 0, n++, in ? TD_PID_IN : TD_PID_OUT, toggle,
-                buf + 64 + off, chunk, false);
-        toggle = !toggle;
-        off += chunk;
-    }
-    /* Status stage: the other direction (IN without data), DATA1 */
-    td_fill(dev, e, 0, n++, in && length ? TD_PID_OUT : TD_PID_IN, true,
-            0, 0, true);
-
-    ep_start(hc, e, n, true);
-    st = ep_wait(hc, e);
-    done = ep_finish(hc, e, 1, n - 2);
-    if (st == QUHCI_OK && in) {
-        qtest_memread(hc->qts, buf + 64, data, done);
-    }
-    if (actual) {
-        *actual = st == QUHCI_OK ? done : 0;
-    }
-    guest_free(hc->alloc, buf);
+    /* The data stage: all TDs but SETUP and STATUS */
+    *data = ep_finish(dev, p, 1, n - 2);
     return st;
 }
 
-QUHCIStatus quhci_get_descriptor(QUHCIDevice *dev, uint8_t type,
-                                 uint8_t index, uint16_t langid,
-                                 void *buf, uint16_t len, size_t *actual)
+static QUSBStatus uhci_bulk_out(QUSBDevice *dev, QUSBPipe *p, int ep,
+                                uint64_t buf, size_t len)
 {
-    return quhci_control(dev, USB_DIR_IN | USB_TYPE_STANDARD |
-                         USB_RECIP_DEVICE, USB_REQ_GET_DESCRIPTOR,
-                         type << 8 | index, langid, buf, len, actual);
-}
+    QUSBStatus st;
+    int n;
 
-char *quhci_get_string(QUHCIDevice *dev, uint8_t index)
-{
-    uint8_t buf[255];
-    size_t len, i;
-    uint16_t langid;
-    GString *s;
-
-    if (quhci_get_descriptor(dev, USB_DT_STRING, 0, 0, buf, sizeof(buf),
-                             &len) != QUHCI_OK ||
-        len < 4 || buf[1] != USB_DT_STRING) {
-        return NULL;
-    }
-    langid = buf[2] | buf[3] << 8;
-    if (quhci_get_descriptor(dev, USB_DT_STRING, index, langid, buf,
-                             sizeof(buf), &len) != QUHCI_OK ||
-        len < 2 || buf[1] != USB_DT_STRING || buf[0] > len) {
-        return NULL;
-    }
-    s = g_string_new(NULL);
-    for (i = 2; i + 1 < buf[0]; i += 2) {
-        uint16_t c = buf[i] | buf[i + 1] << 8;
-
-        g_string_append_c(s, c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    return g_string_free(s, false);
-}
-
-QUHCIStatus quhci_set_address(QUHCIDevice *dev, uint8_t addr)
-{
-    QUHCIStatus st;
-
-    g_assert(addr <= ADDR_MASK);
-    st = quhci_control(dev, USB_DIR_OUT | USB_TYPE_STANDARD |
-                       USB_RECIP_DEVICE, USB_REQ_SET_ADDRESS, addr, 0,
-                       NULL, 0, NULL);
-    if (st != QUHCI_OK) {
-        return st;
-    }
-    /* The address is in each TD: the next transfer uses it */
-    dev->addr = addr;
-    /* USB 2.0 9.2.6.3: 2 ms of recovery */
-    qtest_clock_step(dev->hc->qts, 2 * POLL_NS);
-    return QUHCI_OK;
-}
-
-QUHCIStatus quhci_set_configuration(QUHCIDevice *dev, uint8_t value)
-{
-    QUHCIStatus st;
-    int i;
-
-    st = quhci_control(dev, USB_DIR_OUT | USB_TYPE_STANDARD |
-                       USB_RECIP_DEVICE, USB_REQ_SET_CONFIGURATION, value, 0,
-                       NULL, 0, NULL);
-    if (st != QUHCI_OK) {
-        return st;
-    }
-    /* A (re)configured endpoint starts with DATA0 */
-    for (i = 1; i < ARRAY_SIZE(dev->eps); i++) {
-        g_assert(!dev->eps[i].ntd);
-        dev->eps[i].toggle = false;
-    }
-    return QUHCI_OK;
-}
-
-QUHCIStatus quhci_clear_halt(QUHCIDevice *dev, uint8_t ep_addr)
-{
-    int ep = ep_addr & 0xf;
-    QUHCIStatus st;
-
-    g_assert(ep);
-    st = quhci_control(dev, USB_DIR_OUT | USB_TYPE_STANDARD |
-                       USB_RECIP_ENDPOINT, USB_REQ_CLEAR_FEATURE,
-                       0 /* ENDPOINT_HALT */, ep_addr, NULL, 0, NULL);
-    if (st == QUHCI_OK) {
-        ep_lookup(dev, ep, ep_addr & USB_DIR_IN)->toggle = false;
-    }
-    return st;
-}
-
-QUHCIStatus quhci_bulk_out(QUHCIDevice *dev, int ep, const void *buf,
-                           size_t len)
-{
-    QUHCI *hc = dev->hc;
-    QUHCIEndpoint *e = ep_get(dev, ep, false);
-    uint64_t gbuf = alloc_low(hc, MAX(len, 1), 16);
-    bool toggle = e->toggle;
-    size_t off = 0;
-    QUHCIStatus st;
-    int n = 0;
-
-    g_assert(ep > 0);
     g_assert(len <= QUHCI_MAX_XFER);
-    qtest_memwrite(hc->qts, gbuf, buf, len);
-    /* Max-packet TDs and a short (possibly empty) last one */
-    do {
-        size_t chunk = MIN(len - off, e->mps);
-
-        td_fill(dev, e, ep, n, TD_PID_OUT, toggle, gbuf + off, chunk,
-                off + chunk == len);
-        toggle = !toggle;
-        n++;
-        off += chunk;
-    } while (off < len);
-
-    ep_start(hc, e, n, false);
-    st = ep_wait(hc, e);
-    ep_finish(hc, e, 0, n - 1);
-    guest_free(hc->alloc, gbuf);
+    n = td_chain(dev, p, ep, 0, QUSB_PID_OUT, p->toggle, buf, len, true);
+    st = ep_run(dev, p, n);
+    ep_finish(dev, p, 0, n - 1);
     return st;
 }
 
-QUHCIStatus quhci_bulk_in(QUHCIDevice *dev, int ep, void *buf,
-                          size_t maxlen, size_t *actual)
+QUSBStatus quhci_bulk_in(QUSBDevice *dev, int ep, void *buf,
+                         size_t maxlen, size_t *actual)
 {
-    QUHCI *hc = dev->hc;
-    QUHCIEndpoint *e = ep_get(dev, ep, true);
-    uint64_t gbuf = alloc_low(hc, MAX(maxlen, 1), 16);
-    bool toggle = e->toggle;
-    size_t off = 0, done;
-    QUHCIStatus st;
-    int n = 0;
+    QUSBHost *hc = dev->hc;
+    QUSBPipe *p = qusb_pipe_get(dev, ep, true);
+    uint64_t gbuf = qusb_alloc(hc, MAX(maxlen, 1), 16);
+    QUSBStatus st;
+    size_t done;
+    int n;
 
     g_assert(ep > 0);
     g_assert(maxlen > 0 && maxlen <= QUHCI_MAX_XFER);
-    while (off < maxlen) {
-        size_t chunk = MIN(maxlen - off, e->mps);
-
-        td_fill(dev, e, ep, n, TD_PID_IN, toggle, gbuf + off, chunk,
-                off + chunk == maxlen);
-        toggle = !toggle;
-        n++;
-        off += chunk;
-    }
-
-    ep_start(hc, e, n, false);
-    st = ep_wait(hc, e);
-    done = ep_finish(hc, e, 0, n - 1);
-    if (st == QUHCI_OK) {
+    n = td_chain(dev, p, ep, 0, QUSB_PID_IN, p->toggle, gbuf, maxlen, true);
+    st = ep_run(dev, p, n);
+    done = ep_finish(dev, p, 0, n - 1);
+    if (st == QUSB_OK) {
         qtest_memread(hc->qts, gbuf, buf, done);
     }
     if (actual) {
-        *actual = st == QUHCI_OK ? done : 0;
+        *actual = st == QUSB_OK ? done : 0;
     }
     guest_free(hc->alloc, gbuf);
     return st;
 }
 
-bool quhci_bulk_in_naked(QUHCIDevice *dev, int ep)
+bool quhci_bulk_in_naked(QUSBDevice *dev, int ep)
 {
-    return ep_lookup(dev, ep, true)->naked;
+    return pipe_state(dev, qusb_pipe(dev, ep, true))->naked;
 }
 
-int quhci_bulk_in_packets(QUHCIDevice *dev, int ep, size_t *lens, int max)
+int quhci_bulk_in_packets(QUSBDevice *dev, int ep, size_t *lens, int max)
 {
-    QUHCIEndpoint *e = ep_lookup(dev, ep, true);
+    QUHCIPipeState *ps = pipe_state(dev, qusb_pipe(dev, ep, true));
     int i;
 
-    for (i = 0; i < e->in_packets && i < max; i++) {
-        lens[i] = e->in_lens[i];
+    for (i = 0; i < ps->in_packets && i < max; i++) {
+        lens[i] = ps->in_lens[i];
     }
-    return e->in_packets;
+    return ps->in_packets;
 }
 
-/* Devices */
-
-QUHCIDevice *quhci_device_new(QUHCI *hc, int port)
-{
-    QUHCIDevice *dev = g_new0(QUHCIDevice, 1);
-    int i;
-
-    g_assert(port >= 0 && port < UHCI_NUM_PORTS);
-    dev->hc = hc;
-    dev->port = port;
-    dev->low_speed = quhci_port_low_speed(hc, port);
-    /* 8 bytes until the device descriptor says */
-    dev->eps[0].mps = 8;
-    for (i = 1; i < ARRAY_SIZE(dev->eps); i++) {
-        dev->eps[i].mps = dev->low_speed ? 8 : FULL_SPEED_BULK_MPS;
-    }
-    return dev;
-}
-
-QUHCIDevice *quhci_enumerate(QUHCI *hc, int port, uint8_t addr,
-                             uint8_t *desc)
-{
-    QUHCIDevice *dev;
-    uint8_t buf[18];
-    QUHCIStatus st;
-    size_t len;
-
-    g_assert_cmpint(port, >=, 0);
-    g_assert(quhci_port_reset(hc, port));
-    dev = quhci_device_new(hc, port);
-
-    st = quhci_get_descriptor(dev, USB_DT_DEVICE, 0, 0, buf, 8, &len);
-    g_assert_cmpstr(quhci_status_str(st), ==, "OK");
-    g_assert_cmpuint(len, ==, 8);
-    g_assert_cmpuint(buf[1], ==, USB_DT_DEVICE);
-    g_assert(buf[7] == 8 || buf[7] == 16 || buf[7] == 32 || buf[7] == 64);
-    quhci_set_max_packet(dev, 0, false, buf[7]);
-
-    st = quhci_set_address(dev, addr);
-    g_assert_cmpstr(quhci_status_str(st), ==, "OK");
-
-    st = quhci_get_descriptor(dev, USB_DT_DEVICE, 0, 0, buf, sizeof(buf),
-                              &len);
-    g_assert_cmpstr(quhci_status_str(st), ==, "OK");
-    g_assert_cmpuint(len, ==, sizeof(buf));
-    g_assert_cmpuint(buf[0], ==, sizeof(buf));
-    if (desc) {
-        memcpy(desc, buf, sizeof(buf));
-    }
-    return dev;
-}
-
-void quhci_device_free(QUHCIDevice *dev)
-{
-    g_free(dev);
-}
-
-uint8_t quhci_device_addr(QUHCIDevice *dev)
-{
-    return dev->addr;
-}
+static const QUSBHostOps uhci_ops = {
+    .port_connected = uhci_port_connected,
+    .port_reset = uhci_port_reset,
+    .device_new = uhci_device_new,
+    .pipe_link = uhci_pipe_link,
+    .control_stage = uhci_control_stage,
+    .control_run = uhci_control_run,
+    .bulk_out = uhci_bulk_out,
+    .poll = uhci_poll,
+    .cancel = uhci_cancel,
+    .addressed = uhci_addressed,
+    .pipe_reset = uhci_pipe_reset,
+    .free = uhci_free,
+};
