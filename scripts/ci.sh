@@ -11,7 +11,7 @@ cd "$REPO"
 log=$BUILD/ci-check.log
 make --no-print-directory check 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
-last=$(tail -n 1 "$log")
+last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 passed=$(echo "$last" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
 failed=$(echo "$last" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 passed=${passed:-0} failed=${failed:-1}

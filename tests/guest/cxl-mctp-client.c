@@ -2647,6 +2647,16 @@ static int region_namespace(struct pmem_host *h)
     uint64_t size, avail;
 
     snprintf(nd, sizeof(nd), ND_SYSFS "/%s", h->nd_region);
+    /*
+     * libnvdimm probes the region and registers the namespaces its labels
+     * describe asynchronously; reading the bus's wait_probe returns when
+     * that is done (ndctl reads it too)
+     */
+    snprintf(path, sizeof(path), "%s/../wait_probe", nd);
+    if (sysfs_read(path, buf, sizeof(buf))) {
+        return fail("host sn 0x%llx: cannot read %s",
+                    (unsigned long long)h->sn, path);
+    }
     h->ns[0] = 0;
     sysfs_entries(nd, "namespace", list, sizeof(list));
     for (name = strtok_r(list, ",", &save); name && !h->ns[0];
