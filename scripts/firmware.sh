@@ -5,8 +5,12 @@
 # the x86 option ROMs QEMU's build made (pc-bios/optionrom: linuxboot_dma.bin,
 # pvh.bin, ... - without linuxboot_dma.bin, -kernel silently falls through to
 # iPXE) into the bundle directory the built QEMU searches.
+#
+# firmware.sh [BUILDDIR]: for QEMU's build directory BUILDDIR (default: the
+# build `make` makes; series.sh passes the series' build).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+QBUILD=${1:-$QBUILD}
 
 dest=$QBUILD/qemu-bundle/usr/local/share/qemu
 mkdir -p "$dest"

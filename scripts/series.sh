@@ -247,6 +247,11 @@ check|bisect)
             say "every patch builds with $cc -Werror ($(( $(date +%s) - t )) s)"
         done
         say "make check's qtests on the last step (gcc build)..."
+        # QEMU's make builds the x86 option ROMs too; then the firmware
+        # links `make` makes for its own build.
+        make -C "$AM_TREE/build" --no-print-directory >"$SOUT/make.log" 2>&1 ||
+            { tail -n 20 "$SOUT/make.log" >&2; die "QEMU's make failed on the last step"; }
+        "$REPO/scripts/firmware.sh" "$AM_TREE/build" >/dev/null
         "$AM_TREE/build/pyvenv/bin/meson" test -C "$AM_TREE/build" --no-rebuild \
             "${QTESTS[@]/#/qtest-x86_64/}" "${UNIT_TESTS[@]}" >"$SOUT/qtest.log" 2>&1 ||
             { tail -n 30 "$SOUT/qtest.log" >&2; die "qtests fail on the last step (log: $SOUT/qtest.log)"; }
