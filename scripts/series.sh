@@ -129,21 +129,24 @@ open(path, "w").write(s)
 # am_check: git am the exported series onto $PRISTINE (QEMU_SRC or Debian's
 # 10.2.2), one patch at a time, naming the first that does not apply.
 am_check() {
-    local src=$PRISTINE dir=$SOUT/am p n=0
-    [ -n "${QEMU_SRC:-}" ] && dir=$SOUT/am-user
-    base_repo "$src" "$dir.base"
+    local src=$PRISTINE dir=$SOUT/am base=$SOUT/base p n=0
+    if [ -n "${QEMU_SRC:-}" ]; then
+        dir=$SOUT/am-user
+        base=$dir.base
+        base_repo "$src" "$base"
+    fi
     # Back to the base commit, keeping the build directories (build*/,
     # which QEMU's .gitignore names) so that a rebuild is incremental.
     if [ -d "$dir/.git" ] &&
        [ "$(git -C "$dir" rev-list --max-parents=0 HEAD 2>/dev/null)" = \
-         "$(git -C "$dir.base" rev-parse HEAD)" ]; then
+         "$(git -C "$base" rev-parse HEAD)" ]; then
         git -C "$dir" am --abort >/dev/null 2>&1 || true
         git -C "$dir" checkout -q -f master 2>/dev/null || true
-        git -C "$dir" reset -q --hard "$(git -C "$dir.base" rev-parse HEAD)"
+        git -C "$dir" reset -q --hard "$(git -C "$base" rev-parse HEAD)"
         git -C "$dir" clean -q -f -d -e "/build*"
     else
         rm -rf "$dir"
-        git clone -q "$dir.base" "$dir"
+        git clone -q "$base" "$dir"
     fi
     for p in "$PATCHDIR"/0*.patch; do
         case "$p" in */0000-cover-letter.patch) continue ;; esac
