@@ -76,13 +76,16 @@ rsync -rlpD --checksum --delete --exclude=/.git --exclude=/build --exclude=/.cxl
       --filter="merge $excl" "$pristine/" "$work/"
 rm -f "$excl"
 
-# 3. Owned files, only where their content changed.
+# 3. Owned files, only where their content changed (named, unless the
+# work tree is new and every one of them is).
 n=0
+first=1
+[ -f "$manifest" ] && first=
 for f in $owned; do
     if ! cmp -s "$stage/$f" "$work/$f"; then
         mkdir -p "$work/$(dirname "$f")"
         cp "$stage/$f" "$work/$f"
-        echo "prepare: updated $f"
+        [ -n "$first" ] || echo "prepare: updated $f"
         n=$((n + 1))
     fi
 done
