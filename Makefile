@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export QEMU_SRC GUEST_EXTRA
 
 .PHONY: all deps qemu firmware guest run check bench series series-check \
-        series-bisect docs ci clean distclean help
+        series-bisect docs ci check-sanitize clean distclean help
 
 all: qemu firmware guest
 
@@ -29,6 +29,7 @@ help:
 	@echo "                + make check's qtests on the last step"
 	@echo "make docs       build QEMU's manual with Sphinx; a warning in our pages fails"
 	@echo "make ci         what CI runs: check, series-check, docs (.ci/run, .gitlab-ci.yml)"
+	@echo "make check-sanitize  the qtests in a clang ASan + UBSan build (not in CI yet)"
 	@echo "make deps       install the build dependencies from Debian (root)"
 	@echo "make clean      remove build results, keep downloads and the pristine source"
 	@echo "make distclean  remove build/ entirely"
@@ -70,6 +71,9 @@ docs: qemu
 
 ci: all
 	@scripts/ci.sh
+
+check-sanitize: qemu firmware
+	@scripts/sanitize.sh
 
 clean:
 	rm -rf build/qemu build/qemu-user build/guest build/kernel/obj build/tests \

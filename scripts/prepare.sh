@@ -72,7 +72,7 @@ excl=$(mktemp)
     printf -- '- /%s\n' $owned
     printf '%s\n' $owned | sed -n 's|/[^/]*$||p' | sort -u | sed 's|.*|P /&/|'
 } > "$excl"
-rsync -rlpD --checksum --delete --exclude=/.git --exclude=/build --exclude=/.cxl-mctp-overlay-files \
+rsync -rlpD --checksum --delete --exclude=/.git --exclude='/build*' --exclude=/.cxl-mctp-overlay-files \
       --filter="merge $excl" "$pristine/" "$work/"
 rm -f "$excl"
 

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make check-sanitize: make check's qtests and unit tests in a second QEMU
+# build of the same tree (build/qemu/build-san), with clang's
+# AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer.  Any
+# sanitizer report fails the run and is printed.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+SBUILD=$WORK/build-san
+args="$(qemu_configure_args clang) --enable-asan --enable-ubsan"
+args=${args/--enable-werror /}
+mkdir -p "$SBUILD"
+exec 9>"$WORK.lock"
+flock 9
+if [ "$(cat "$SBUILD/.args" 2>/dev/null)" != "$args" ] || [ ! -f "$SBUILD/build.ninja" ]; then
+    say "configuring the sanitizer build (clang, ASan + UBSan) in $SBUILD..."
+    (cd "$SBUILD" && eval "../configure $args" > configure.log 2>&1) ||
+        { tail -n 20 "$SBUILD/configure.log" >&2; die "configure failed"; }
+    echo "$args" > "$SBUILD/.args"
+fi
+say "building it (a full build the first time: about 15 minutes on 2 cores)..."
+t=$(date +%s)
+CCACHE_BASEDIR=$WORK CCACHE_NOHASHDIR=1 make -C "$SBUILD" -j"$JOBS" --no-print-directory \
+    > "$SBUILD/make.log" 2>&1 ||
+    { grep -E 'error|FAILED' "$SBUILD/make.log" | head -n 20 >&2; die "build failed (log: $SBUILD/make.log)"; }
+say "built in $(( $(date +%s) - t )) s"
+"$REPO/scripts/firmware.sh" "$SBUILD" >/dev/null
+flock -u 9
+
+log=$BUILD/check-sanitize.log
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:print_summary=1
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1:print_stacktrace=1
+rc=0
+"$SBUILD/pyvenv/bin/meson" test -C "$SBUILD" --no-rebuild --print-errorlogs \
+    "${QTESTS[@]/#/qtest-x86_64/}" "${UNIT_TESTS[@]}" > "$log" 2>&1 || rc=1
+grep -E '^ *[0-9]+/[0-9]+ ' "$log" || true
+reports=$(grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+              "$SBUILD/meson-logs/testlog.txt" || true)
+if [ "$rc" != 0 ] || [ "$reports" != 0 ]; then
+    grep -E -A15 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+        "$SBUILD/meson-logs/testlog.txt" | head -n 200
+    die "$reports sanitizer reports (full log: $SBUILD/meson-logs/testlog.txt)"
+fi
+say "no sanitizer report in ${#QTESTS[@]} qtests and ${#UNIT_TESTS[@]} unit tests"
