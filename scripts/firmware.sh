@@ -6,10 +6,13 @@
 # pvh.bin, ... - without linuxboot_dma.bin, -kernel silently falls through to
 # iPXE) into the bundle directory the built QEMU searches.
 #
-# firmware.sh [BUILDDIR]: for QEMU's build directory BUILDDIR (default: the
-# build `make` makes; series.sh passes the series' build).
+# firmware.sh [BUILDDIR [ROMDIR]]: for QEMU's build directory BUILDDIR
+# (default: the build `make` makes; series.sh passes the series' build),
+# with the option ROMs of ROMDIR (default: BUILDDIR's; a clang build has
+# none, sanitize.sh passes the gcc build's).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+romdir=${2:-${1:-$QBUILD}/pc-bios/optionrom}
 QBUILD=${1:-$QBUILD}
 
 dest=$QBUILD/qemu-bundle/usr/local/share/qemu
@@ -17,12 +20,12 @@ mkdir -p "$dest"
 
 [ -f /usr/share/seabios/bios-256k.bin ] || die "SeaBIOS missing: apt-get install seabios (or: make deps)"
 [ -d /usr/lib/ipxe/qemu ] || die "iPXE ROMs missing: apt-get install ipxe-qemu (or: make deps)"
-[ -f "$QBUILD/pc-bios/optionrom/linuxboot_dma.bin" ] ||
-    die "$QBUILD/pc-bios/optionrom/linuxboot_dma.bin was not built (configure needs gcc-multilib to build the x86 option ROMs: make deps, then rm -rf $QBUILD and make)"
+[ -f "$romdir/linuxboot_dma.bin" ] ||
+    die "$romdir/linuxboot_dma.bin was not built (configure needs gcc-multilib to build the x86 option ROMs: make deps, then rm -rf $QBUILD and make)"
 
 n=0
 for f in /usr/share/seabios/*.bin /usr/lib/ipxe/qemu/*.rom \
-         "$QBUILD"/pc-bios/optionrom/*.bin; do
+         "$romdir"/*.bin; do
     ln -sfn "$f" "$dest/$(basename "$f")"
     n=$((n + 1))
 done

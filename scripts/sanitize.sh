@@ -26,7 +26,7 @@ CCACHE_BASEDIR=$WORK CCACHE_NOHASHDIR=1 make -C "$SBUILD" -j"$JOBS" --no-print-d
     > "$SBUILD/make.log" 2>&1 ||
     { grep -E 'error|FAILED' "$SBUILD/make.log" | head -n 20 >&2; die "build failed (log: $SBUILD/make.log)"; }
 say "built in $(( $(date +%s) - t )) s"
-"$REPO/scripts/firmware.sh" "$SBUILD" >/dev/null
+"$REPO/scripts/firmware.sh" "$SBUILD" "$QBUILD/pc-bios/optionrom" >/dev/null
 flock -u 9
 
 log=$BUILD/check-sanitize.log

@@ -97,6 +97,11 @@ static void dw_i2c_pci_realize(PCIDevice *pdev, Error **errp)
         qdev_prop_set_string(core, "bus-name", dev->id);
     }
     if (!sysbus_realize(SYS_BUS_DEVICE(core), errp)) {
+        /*
+         * qdev put the core on the system bus before its realize failed:
+         * take it off, this function's memory goes with the failure
+         */
+        object_unparent(OBJECT(core));
         return;
     }
     /* Migrated as part of the function (vmstate_dw_i2c_pci) */
@@ -118,7 +123,8 @@ static void dw_i2c_pci_realize(PCIDevice *pdev, Error **errp)
         error_free(err);            /* no MSI on this machine: INTx only */
     } else if (ret) {
         error_propagate(errp, err);
-        qdev_unrealize(core);
+        /* Off the system bus too: the core is part of this function */
+        object_unparent(OBJECT(core));
     }
 }
 
@@ -127,7 +133,11 @@ static void dw_i2c_pci_exit(PCIDevice *pdev)
     DesignWareI2CPCIState *s = DESIGNWARE_I2C_PCI(pdev);
 
     msi_uninit(pdev);
-    qdev_unrealize(DEVICE(&s->core));
+    /*
+     * Unrealize the core and take it off the system bus, whose reference
+     * to it must not outlive this function, of which it is a part
+     */
+    object_unparent(OBJECT(&s->core));
 }
 
 static void dw_i2c_pci_reset(DeviceState *dev)

@@ -90,6 +90,8 @@
 #define FM_LIST_HDR             0x18        /* 5603h output */
 #define HOST_LIST_HDR           0x10        /* 4801h output */
 #define MAX_EXTENTS             8
+/* Extents a request of the test carries: one more than the DC log holds */
+#define REQ_EXTENTS             (DC_EVENT_LOG_SIZE + 1)
 
 static const uint8_t dc_event_uuid[16] = {
     0xca, 0x95, 0xaf, 0xa7, 0xf1, 0x83, 0x40, 0x18,
@@ -195,7 +197,9 @@ static size_t host_extents_req(uint8_t *req, uint32_t count,
 /* The FM offers the @n extents @ext to host 0 (prescriptive) */
 static uint16_t fm_add(DCDTest *d, const Extent *ext, unsigned n)
 {
-    uint8_t req[FM_EXTENTS_HDR + MAX_EXTENTS * EXTENT_SIZE];
+    uint8_t req[FM_EXTENTS_HDR + REQ_EXTENTS * EXTENT_SIZE];
+
+    g_assert(n <= REQ_EXTENTS);
 
     return fm_cmd(d, FM_INITIATE_ADD, req,
                   fm_extents_req(req, POLICY_PRESCRIPTIVE_ADD, n, ext, n));
@@ -205,7 +209,9 @@ static uint16_t fm_add(DCDTest *d, const Extent *ext, unsigned n)
 static uint16_t fm_release(DCDTest *d, const Extent *ext, unsigned n,
                            uint8_t flags)
 {
-    uint8_t req[FM_EXTENTS_HDR + MAX_EXTENTS * EXTENT_SIZE];
+    uint8_t req[FM_EXTENTS_HDR + REQ_EXTENTS * EXTENT_SIZE];
+
+    g_assert(n <= REQ_EXTENTS);
 
     return fm_cmd(d, FM_INITIATE_RELEASE, req,
                   fm_extents_req(req, POLICY_PRESCRIPTIVE_REL | flags, n, ext,
@@ -215,7 +221,9 @@ static uint16_t fm_release(DCDTest *d, const Extent *ext, unsigned n,
 /* The host answers the pending Add Capacity records: it takes @ext */
 static uint16_t host_add_response(DCDTest *d, const Extent *ext, unsigned n)
 {
-    uint8_t req[HOST_EXTENTS_HDR + MAX_EXTENTS * UPDATED_EXTENT_SIZE];
+    uint8_t req[HOST_EXTENTS_HDR + REQ_EXTENTS * UPDATED_EXTENT_SIZE];
+
+    g_assert(n <= REQ_EXTENTS);
 
     return host_cmd(d, HOST_ADD_DC_RESPONSE, req,
                     host_extents_req(req, n, ext, n));
@@ -224,7 +232,9 @@ static uint16_t host_add_response(DCDTest *d, const Extent *ext, unsigned n)
 /* The host releases the @n extents @ext */
 static uint16_t host_release(DCDTest *d, const Extent *ext, unsigned n)
 {
-    uint8_t req[HOST_EXTENTS_HDR + MAX_EXTENTS * UPDATED_EXTENT_SIZE];
+    uint8_t req[HOST_EXTENTS_HDR + REQ_EXTENTS * UPDATED_EXTENT_SIZE];
+
+    g_assert(n <= REQ_EXTENTS);
 
     return host_cmd(d, HOST_RELEASE_DC, req,
                     host_extents_req(req, n, ext, n));
@@ -784,7 +794,7 @@ static void test_bad_fm_get_dcd_info(void)
 
 static void test_bad_fm_get_region_config(void)
 {
-    uint8_t in[4] = { 0, 0, CXL_DCD_REGIONS, 0 };
+    uint8_t in[5] = { 0, 0, CXL_DCD_REGIONS, 0 };  /* 4 bytes, and 1 more */
     DCDTest d;
 
     dcd_test_start(&d);
