@@ -43,6 +43,27 @@ qemu_configure_args() {
          --cc=/usr/lib/ccache/$cc --cxx=/usr/lib/ccache/$cxx --host-cc=$cc
 }
 
+# qemu_configure SRC BUILDDIR ARG...: configure QEMU's tree SRC in BUILDDIR
+# with ARG..., unless it was configured with the same arguments already
+# (the stamp .cxl-mctp-configure-args), saying so; configure's output is in
+# BUILDDIR/configure.log, its tail printed if it fails.
+qemu_configure() {
+    local src=$1 bdir=$2
+    shift 2
+    local stamp=$bdir/.cxl-mctp-configure-args
+    if [ -f "$bdir/build.ninja" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$*" ]; then
+        return 0
+    fi
+    say "configuring QEMU in $bdir..."
+    mkdir -p "$bdir"
+    rm -f "$stamp"
+    if ! (cd "$bdir" && "$src/configure" "$@") > "$bdir/configure.log" 2>&1; then
+        tail -n 20 "$bdir/configure.log" >&2
+        return 1
+    fi
+    echo "$*" > "$stamp"
+}
+
 # What `make check` runs of QEMU's tests (scripts/check.sh; series.sh runs
 # them on the series' last step too).
 # QEMU qtests (tests/qtest), named as QEMU's meson registers them.

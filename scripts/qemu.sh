@@ -53,15 +53,8 @@ flock 9
 
 "$REPO/scripts/prepare.sh" "$PRISTINE" "$WORK"
 
-mkdir -p "$QBUILD"
-stamp=$QBUILD/.cxl-mctp-configure-args
-if [ ! -f "$QBUILD/build.ninja" ] ||
-   [ "$(cat "$stamp" 2>/dev/null)" != "${configure_args[*]}" ]; then
-    say "configuring QEMU (x86_64-softmmu, minimal features)..."
-    rm -f "$stamp"
-    (cd "$QBUILD" && run_logged "$QBUILD/configure.out" ../configure "${configure_args[@]}")
-    echo "${configure_args[*]}" > "$stamp"
-fi
+qemu_configure "$WORK" "$QBUILD" "${configure_args[@]}" ||
+    die "configure failed; full log: $QBUILD/configure.log"
 
 say "building QEMU with ninja (first build takes ~5 min, then incremental)..."
 # QEMU's Makefile runs ninja and then the x86 option ROMs (linuxboot_dma.bin...).

@@ -9,17 +9,15 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 SBUILD=$WORK/build-san
-args="$(qemu_configure_args clang) --enable-asan --enable-ubsan"
-args=${args/--enable-werror /}
-mkdir -p "$SBUILD"
+# The configuration of `make`'s build with clang, without -Werror, plus
+# the sanitizers.
+args=()
+for a in $(qemu_configure_args clang) --enable-asan --enable-ubsan; do
+    [ "$a" = --enable-werror ] || args+=("$a")
+done
 exec 9>"$WORK.lock"
 flock 9
-if [ "$(cat "$SBUILD/.args" 2>/dev/null)" != "$args" ] || [ ! -f "$SBUILD/build.ninja" ]; then
-    say "configuring the sanitizer build (clang, ASan + UBSan) in $SBUILD..."
-    (cd "$SBUILD" && eval "../configure $args" > configure.log 2>&1) ||
-        { tail -n 20 "$SBUILD/configure.log" >&2; die "configure failed"; }
-    echo "$args" > "$SBUILD/.args"
-fi
+qemu_configure "$WORK" "$SBUILD" "${args[@]}" || die "configure failed"
 say "building it (a full build the first time: about 5 minutes on 2 cores with ccache, 15 without)..."
 t=$(date +%s)
 CCACHE_BASEDIR=$WORK CCACHE_NOHASHDIR=1 make -C "$SBUILD" -j"$JOBS" --no-print-directory \

@@ -198,16 +198,8 @@ checkpatch() {
 
 # build_step TREE BUILDDIR CC: configure once, then build; -Werror.
 build_step() {
-    local tree=$1 bdir=$2 cc=$3 args
-    args=$(qemu_configure_args "$cc")
-    mkdir -p "$bdir"
-    if [ "$(cat "$bdir/.args" 2>/dev/null)" != "$args" ] || [ ! -f "$bdir/build.ninja" ]; then
-        rm -rf "$bdir"
-        mkdir -p "$bdir"
-        (cd "$bdir" && eval "$tree/configure $args" >"$bdir/configure.log" 2>&1) ||
-            { tail -n 20 "$bdir/configure.log" >&2; return 1; }
-        echo "$args" > "$bdir/.args"
-    fi
+    local tree=$1 bdir=$2 cc=$3
+    qemu_configure "$tree" "$bdir" $(qemu_configure_args "$cc") || return 1
     CCACHE_BASEDIR=$tree CCACHE_NOHASHDIR=1 ninja -C "$bdir" >"$bdir/build.log" 2>&1 ||
         { grep -E 'error|FAILED' "$bdir/build.log" | head -n 20 >&2; return 1; }
 }
