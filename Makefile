@@ -78,7 +78,7 @@ check-sanitize: qemu firmware
 
 clean:
 	rm -rf build/qemu build/qemu-user build/guest build/kernel/obj build/tests \
-	       build/series build/docs build/docs-src
+	       build/series build/docs
 
 distclean:
 	rm -rf build

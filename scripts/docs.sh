@@ -7,12 +7,9 @@
 # ...), printing those warnings; warnings in upstream files are counted
 # but do not fail.  Every warning is kept in build/docs/warnings.txt.
 #
-# The tree: scripts/prepare.sh assembles pristine + overlay + patches into
-# build/docs-src, as it assembles build/qemu for the build (only what
-# changed is rewritten, so a run after the first takes about 2 s).  A tree
-# of its own: build/qemu is rewritten by every `make` of anyone, and its
-# lock is held for a whole build; this one is current with the patches
-# even before `make` has rebuilt QEMU, and needs no lock but its own.
+# The tree: build/qemu, which `make docs` has just prepared from pristine +
+# overlay + patches (its `qemu` prerequisite), held under the build's lock
+# while Sphinx reads it.
 #
 # The build: sphinx-build run as docs/meson.build runs it for the "QEMU
 # manual" target (same conf.py and extensions from the tree's docs/sphinx,
@@ -24,29 +21,23 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 OUT=$BUILD/docs                 # build/docs/manual: the HTML manual
-SRC=$BUILD/docs-src             # the assembled tree the manual is built from
+SRC=$WORK                       # the assembled tree the manual is built from
 SPHINX_BUILD=$(dirname "$PYTHON")/sphinx-build   # as docs/meson.build finds it
 
-start=$(date +%s.%N)    # the whole run, assembly included
+start=$(date +%s.%N)
 
 # Sphinx, its version check and theme are conf.py's (needs_sphinx, the
 # readthedocs theme): run it as meson's configure does.
 [ -x "$SPHINX_BUILD" ] && "$PYTHON" -c 'import sphinx_rtd_theme' 2>/dev/null ||
     die "Sphinx is not installed: apt-get install python3-sphinx python3-sphinx-rtd-theme (make deps)"
-[ -f "$PRISTINE/VERSION" ] ||
-    die "no QEMU source in $PRISTINE: run make first"
+[ -f "$SRC/.cxl-mctp-overlay-files" ] ||
+    die "no QEMU tree with the series in $SRC: run make first"
 
-mkdir -p "$BUILD"
-exec 9>"$BUILD/docs.lock"
+exec 9>"$WORK.lock"
 flock 9
 say "building QEMU's manual with Sphinx (about a minute on 2 cores)..."
 rm -rf "$OUT"
 mkdir -p "$OUT"
-
-if ! "$REPO/scripts/prepare.sh" "$PRISTINE" "$SRC" > "$OUT/prepare.log" 2>&1; then
-    cat "$OUT/prepare.log" >&2
-    die "could not assemble $SRC from $PRISTINE and the series"
-fi
 
 # QEMU's configure values that conf.py and meson pass on: the version from
 # VERSION, CONFDIR from the build's prefix (QEMU's build has the default
@@ -56,7 +47,7 @@ confdir=$(sed -n 's/^#define CONFIG_QEMU_CONFDIR "\(.*\)"$/\1/p' \
               "$QBUILD/config-host.h" 2>/dev/null || true)
 confdir=${confdir:-/usr/local/etc/qemu}
 
-doctrees=$SRC/build/doctrees    # /build is left alone by prepare.sh
+doctrees=$OUT/doctrees
 rm -rf "$doctrees"
 mkdir -p "$doctrees"
 log=$OUT/sphinx.log
