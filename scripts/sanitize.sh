@@ -4,15 +4,18 @@
 # make check-sanitize: make check's qtests and unit tests in a second QEMU
 # build of the same tree (build/qemu/build-san), with clang's
 # AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer.  Any
-# sanitizer report fails the run and is printed.
+# sanitizer report fails the run and is printed.  The same tree is built
+# with --enable-fuzzing, so it also has the libFuzzer targets make fuzz
+# runs (qemu-fuzz-x86_64).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 SBUILD=$WORK/build-san
 # The configuration of `make`'s build with clang, without -Werror, plus
-# the sanitizers.
+# the sanitizers and libFuzzer's instrumentation.
 args=()
-for a in $(qemu_configure_args clang) --enable-asan --enable-ubsan; do
+for a in $(qemu_configure_args clang) --enable-asan --enable-ubsan \
+         --enable-fuzzing; do
     [ "$a" = --enable-werror ] || args+=("$a")
 done
 exec 9>"$WORK.lock"
