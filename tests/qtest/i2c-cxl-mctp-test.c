@@ -333,6 +333,13 @@ static void test_source_bit_clear(void)
     i2c_test_bad_frame(2, HOST_ADDR << 1, 0);
 }
 
+/* A source the response cannot go to: general call, a 10-bit address */
+static void test_source_not_target(void)
+{
+    i2c_test_bad_frame(2, 0x00 << 1 | SMBUS_MCTP_SRC_BIT, 0);
+    i2c_test_bad_frame(2, 0x78 << 1 | SMBUS_MCTP_SRC_BIT, 0);
+}
+
 /*
  * Byte count 4: the source address and three bytes of MCTP header, the
  * PEC right for them
@@ -683,6 +690,8 @@ int main(int argc, char **argv)
                    test_wrong_command_code);
     qtest_add_func("/i2c-cxl-mctp/malformed/source-bit-clear",
                    test_source_bit_clear);
+    qtest_add_func("/i2c-cxl-mctp/malformed/source-not-target",
+                   test_source_not_target);
     qtest_add_func("/i2c-cxl-mctp/malformed/truncated-mctp-header",
                    test_truncated_mctp_header);
     qtest_add_func("/i2c-cxl-mctp/malformed/frame-too-long",

@@ -1254,6 +1254,232 @@ static void test_wrong_destination_eid(void)
     mctp_test_end(&t);
 }
 
+static void test_bad_mctp_version(void)
+{
+    mctp_test_bad_usb_header(4, 0x02);
+}
+
+static void test_broadcast_source_eid(void)
+{
+    mctp_test_bad_usb_header(6, 0xff);
+}
+
+/* Tag owner clear: a response, and this endpoint never asked anything */
+static void test_unexpected_response(void)
+{
+    mctp_test_bad_usb_header(7, MCTP_SOM | MCTP_EOM | 1);
+}
+
+/* A start of message with no byte after the MCTP header: no message type */
+static void test_start_without_type(void)
+{
+    MCTPTest t;
+    uint8_t xfer[8] = {
+        DSP0283_DMTF_ID_HI, DSP0283_DMTF_ID_LO, 0, 8,
+        MCTP_HDR_VERSION, MCTP_EID_NULL, HOST_EID, MCTP_SOM | MCTP_EOM | MCTP_TO,
+    };
+
+    mctp_test_start(&t);
+    mctp_send_raw(&t, xfer, sizeof(xfer));
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
+ * A new start of message abandons the message being reassembled: the new
+ * one is answered, the rest of the old one is dropped
+ */
+static void test_new_start_abandons_message(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t p0[1] = { MCTP_TYPE_CONTROL };
+    uint8_t p1[2] = { MCTP_CTRL_RQ, MCTP_GET_EID };
+    uint8_t xfer[16];
+    size_t len;
+
+    mctp_test_start(&t);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_TO | 1, p0, 1);
+    mctp_send_raw(&t, xfer, len);
+    mctp_send(&t, MCTP_EID_NULL, 2, MCTP_TYPE_CONTROL, p1, sizeof(p1),
+              MCTP_BASELINE_MTU);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL,
+                         MCTP_EOM | MCTP_TO | 1 | 1 << MCTP_SEQ_SHIFT, p1, 2);
+    mctp_send_raw(&t, xfer, len);
+    mctp_recv_response(&t, m, 2, MCTP_TYPE_CONTROL);
+    g_assert_cmphex(m->data[3], ==, MCTP_CC_SUCCESS);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
+ * One whole message of type @type with @len bytes of @msg after the type
+ * byte: dropped, with no response, and the endpoint answers the next
+ */
+static void mctp_test_message_dropped(uint8_t type, const void *msg,
+                                      size_t len)
+{
+    MCTPTest t;
+
+    mctp_test_start(&t);
+    mctp_send(&t, MCTP_EID_NULL, 1, type, msg, len, MCTP_BASELINE_MTU);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/* DSP0236 8.9: a message type the endpoint does not support is dropped */
+static void test_unsupported_message_type(void)
+{
+    uint8_t msg[4] = { 0x80, 0x02, 0x00, 0x00 };
+
+    mctp_test_message_dropped(MCTP_TYPE_PLDM, msg, sizeof(msg));
+    mctp_test_message_dropped(0x7e, msg, sizeof(msg));
+}
+
+static void test_control_shorter_than_header(void)
+{
+    uint8_t rq[1] = { MCTP_CTRL_RQ };
+
+    mctp_test_message_dropped(MCTP_TYPE_CONTROL, NULL, 0);
+    mctp_test_message_dropped(MCTP_TYPE_CONTROL, rq, sizeof(rq));
+}
+
+/* A control response (Rq clear): this endpoint sends no requests */
+static void test_control_not_request(void)
+{
+    uint8_t msg[3] = { 1, MCTP_GET_EID, MCTP_CC_SUCCESS };
+
+    mctp_test_message_dropped(MCTP_TYPE_CONTROL, msg, sizeof(msg));
+}
+
+/* DSP0236: control messages carry no integrity check */
+static void test_control_integrity_check(void)
+{
+    uint8_t msg[2] = { MCTP_CTRL_RQ, MCTP_GET_EID };
+
+    mctp_test_message_dropped(MCTP_TYPE_CONTROL | 0x80, msg, sizeof(msg));
+}
+
+static void test_cxl_shorter_than_header(void)
+{
+    uint8_t req[CXL_HDR_SIZE - 1] = {
+        CXL_CATEGORY_REQ, 1, 0, CXL_CMD_IDENTIFY, CXL_SET_INFOSTAT,
+    };
+
+    mctp_test_message_dropped(MCTP_TYPE_CXL_CCI, req, sizeof(req));
+    mctp_test_message_dropped(MCTP_TYPE_CXL_FMAPI, req, 1);
+}
+
+/* A CXL response sent to the endpoint: it never sent a request */
+static void test_cxl_not_request(void)
+{
+    uint8_t rsp[CXL_HDR_SIZE] = {
+        CXL_CATEGORY_RSP, 1, 0, CXL_CMD_IDENTIFY, CXL_SET_INFOSTAT,
+    };
+
+    mctp_test_message_dropped(MCTP_TYPE_CXL_CCI, rsp, sizeof(rsp));
+}
+
+/*
+ * An endpoint whose max-message-size takes a request longer than any
+ * mailbox payload (2 KiB) answers it Invalid Payload Length
+ */
+static void test_cxl_payload_over_mailbox_size(void)
+{
+    enum { PL = 2048 + 1 };
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    g_autofree uint8_t *req = g_malloc0(CXL_HDR_SIZE + PL);
+    MCTPTest t;
+
+    mctp_test_start_with(&t, EHCI_ARGS "-device usb-cxl-mctp,bus=ehci.0,"
+                         "target=us0,max-message-size=4096 ");
+    req[1] = 7;
+    req[3] = CXL_CMD_IDENTIFY;
+    req[4] = CXL_SET_INFOSTAT;
+    req[5] = PL & 0xff;
+    req[6] = PL >> 8;
+    mctp_send(&t, MCTP_EID_NULL, 1, MCTP_TYPE_CXL_CCI, req,
+              CXL_HDR_SIZE + PL, MCTP_BASELINE_MTU);
+    mctp_recv_response(&t, m, 1, MCTP_TYPE_CXL_CCI);
+    g_assert_cmpuint(m->len, ==, 1 + CXL_HDR_SIZE);
+    g_assert_cmphex(m->data[1 + 1], ==, 7);
+    g_assert_cmphex(m->data[1 + 8] | m->data[1 + 9] << 8, ==,
+                    CXL_MBOX_INVALID_PAYLOAD_LENGTH);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
+ * Requests whose responses are never fetched: once 16 KiB of responses
+ * wait, the next responses are dropped, not queued without bound; the
+ * ones queued come out whole and in order, and the endpoint then answers
+ * again.
+ */
+static void test_response_queue_full(void)
+{
+    enum { REQUESTS = 40, LOG_LEN = 512 };
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    CXLRequest r[REQUESTS];
+    uint8_t in[CXL_GET_LOG_IN_SIZE], out[LOG_LEN];
+    size_t len;
+    unsigned i, got = 0;
+    MCTPTest t;
+
+    mctp_test_start(&t);
+    cxl_get_cel_in(in, 0, LOG_LEN);
+    for (i = 0; i < REQUESTS; i++) {
+        cxl_cmd_send(&t, &r[i], MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                     CXL_SET_LOGS, CXL_CMD_GET_LOG, in, sizeof(in));
+    }
+    /* The responses that were queued, each complete */
+    while (got < REQUESTS && mctp_recv(&t, m)) {
+        g_assert_cmpuint(m->data[0], ==, MCTP_TYPE_CXL_CCI);
+        g_assert_cmpuint(m->data[1 + 1], ==, r[got].cxl_tag);
+        g_assert_cmpuint(m->len, ==, 1 + CXL_HDR_SIZE + LOG_LEN);
+        got++;
+    }
+    g_assert_cmpuint(got, >, 16);
+    g_assert_cmpuint(got, <, REQUESTS);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_LOGS, CXL_CMD_GET_LOG, in, sizeof(in),
+                            out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, LOG_LEN);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
+ * An OUT transfer of more than the 512 bytes DSP0283 1.0 allows: the
+ * packets in its first 512 bytes count, the rest is dropped
+ */
+static void test_transfer_over_512_bytes(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ, MCTP_GET_EID };
+    uint8_t other[DSP0283_LEN_MAX - DSP0283_HDR_SIZE - MCTP_HDR_SIZE] = {
+        MCTP_TYPE_CONTROL,
+    };
+    uint8_t xfer[600] = { 0 };
+    MCTPTest t;
+    size_t len;
+
+    mctp_test_start(&t);
+    /* Get EID, then a packet for another EID, then one past byte 512 */
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_EOM | MCTP_TO | 1,
+                         msg, sizeof(msg));
+    len += dsp0283_packet(xfer + len, 0x33, MCTP_SOM | MCTP_EOM | MCTP_TO,
+                          other, sizeof(other));
+    g_assert_cmpuint(len + DSP0283_LEN_MAX, >, MCTP_XFER_SIZE);
+    xfer[len] = DSP0283_DMTF_ID_HI;
+    xfer[len + 1] = DSP0283_DMTF_ID_LO;
+    xfer[len + 3] = DSP0283_LEN_MAX;
+    mctp_send_raw(&t, xfer, sizeof(xfer));
+    mctp_recv_response(&t, m, 1, MCTP_TYPE_CONTROL);
+    g_assert_cmphex(m->data[3], ==, MCTP_CC_SUCCESS);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
 /*
  * DSP0236: once one bus owner has assigned the EID, a plain Set from
  * another is rejected (the response says so and gives the EID in use);
@@ -1857,6 +2083,34 @@ int main(int argc, char **argv)
                    test_unknown_opcode);
     qtest_add_func("/usb-cxl-mctp/malformed/wrong-destination-eid",
                    test_wrong_destination_eid);
+    qtest_add_func("/usb-cxl-mctp/malformed/bad-mctp-version",
+                   test_bad_mctp_version);
+    qtest_add_func("/usb-cxl-mctp/malformed/broadcast-source-eid",
+                   test_broadcast_source_eid);
+    qtest_add_func("/usb-cxl-mctp/malformed/unexpected-response",
+                   test_unexpected_response);
+    qtest_add_func("/usb-cxl-mctp/malformed/start-without-type",
+                   test_start_without_type);
+    qtest_add_func("/usb-cxl-mctp/malformed/new-start-abandons-message",
+                   test_new_start_abandons_message);
+    qtest_add_func("/usb-cxl-mctp/malformed/unsupported-message-type",
+                   test_unsupported_message_type);
+    qtest_add_func("/usb-cxl-mctp/malformed/control-shorter-than-header",
+                   test_control_shorter_than_header);
+    qtest_add_func("/usb-cxl-mctp/malformed/control-not-request",
+                   test_control_not_request);
+    qtest_add_func("/usb-cxl-mctp/malformed/control-integrity-check",
+                   test_control_integrity_check);
+    qtest_add_func("/usb-cxl-mctp/malformed/cxl-shorter-than-header",
+                   test_cxl_shorter_than_header);
+    qtest_add_func("/usb-cxl-mctp/malformed/cxl-not-request",
+                   test_cxl_not_request);
+    qtest_add_func("/usb-cxl-mctp/malformed/cxl-payload-over-mailbox-size",
+                   test_cxl_payload_over_mailbox_size);
+    qtest_add_func("/usb-cxl-mctp/malformed/response-queue-full",
+                   test_response_queue_full);
+    qtest_add_func("/usb-cxl-mctp/malformed/transfer-over-512-bytes",
+                   test_transfer_over_512_bytes);
 
     if (g_test_perf()) {
         qtest_add_func("/usb-cxl-mctp/perf/identify", test_perf_identify);
