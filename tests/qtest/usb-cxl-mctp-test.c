@@ -1276,7 +1276,8 @@ static void test_start_without_type(void)
     MCTPTest t;
     uint8_t xfer[8] = {
         DSP0283_DMTF_ID_HI, DSP0283_DMTF_ID_LO, 0, 8,
-        MCTP_HDR_VERSION, MCTP_EID_NULL, HOST_EID, MCTP_SOM | MCTP_EOM | MCTP_TO,
+        MCTP_HDR_VERSION, MCTP_EID_NULL, HOST_EID,
+        MCTP_SOM | MCTP_EOM | MCTP_TO,
     };
 
     mctp_test_start(&t);
