@@ -33,11 +33,27 @@
 
 /* Virtual time the endpoint waits for an address it can send to */
 #define RESPONSE_DEADLINE_NS    (100 * 1000 * 1000)
+#define RETRY_STEP_NS           (50 * 1000)
 
 static void i2c_test_start(MCTPTest *t)
 {
     mctp_test_boot(t, CXL_TOPOLOGY I2C_ARGS);
     mctp_test_attach_i2c(t, I2C_DEVFN, HOST_ADDR, USP_ADDR);
+}
+
+/*
+ * Run the machine past the endpoint's deadline for a response in steps
+ * shorter than its retry interval (100 us), so that its retries run as
+ * they would in a running machine (one long step would fire the deadline
+ * before the bottom half of the first retry)
+ */
+static void step_past_deadline(MCTPTest *t)
+{
+    int64_t ns;
+
+    for (ns = 0; ns < 2 * RESPONSE_DEADLINE_NS; ns += RETRY_STEP_NS) {
+        qtest_clock_step(t->qts, RETRY_STEP_NS);
+    }
 }
 
 /* A device that answers: nothing else queued, Get EID still works */
@@ -446,8 +462,68 @@ static void test_requester_naks(void)
     qdw_i2c_target_off(t.i2c);
     len = mctp_smbus_frame(&t, frame, pkt, get_eid_packet(pkt, 1));
     i2c_write_raw(&t, frame, len);
-    qtest_clock_step(t.qts, 2 * RESPONSE_DEADLINE_NS);
+    step_past_deadline(&t);
     qdw_i2c_target_mode(t.i2c, HOST_ADDR);
+    assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
+ * The requester acknowledges its address, then stops taking bytes (its
+ * RX FIFO fills and nobody reads it): the endpoint gives the response up
+ * when no byte has been acknowledged for the deadline, and ends the
+ * transfer.  What reached the FIFO is a truncated frame, which the host
+ * throws away; the next request is answered.
+ */
+static void test_requester_stops_acking(void)
+{
+    uint8_t in[CXL_GET_LOG_IN_SIZE], req[CXL_HDR_SIZE + CXL_GET_LOG_IN_SIZE];
+    MCTPTest t;
+    size_t len;
+
+    i2c_test_start(&t);
+    /* 64 bytes of the CEL: a first packet of 68 bytes, more than the FIFO */
+    g_assert_cmpuint(qdw_i2c_rx_fifo_depth(t.i2c), <, 3 + 68 + 1);
+    cxl_get_cel_in(in, 0, 64);
+    len = cxl_cci_request(req, 1, CXL_SET_LOGS << 8 | CXL_CMD_GET_LOG, in,
+                          sizeof(in));
+    mctp_send(&t, MCTP_EID_NULL, 1, MCTP_TYPE_CXL_CCI, req, len,
+              MCTP_BASELINE_MTU);
+    step_past_deadline(&t);
+    g_assert_cmpuint(qdw_i2c_readl(t.i2c, DW_IC_RXFLR), ==,
+                     qdw_i2c_rx_fifo_depth(t.i2c));
+    g_assert_cmphex(qdw_i2c_readl(t.i2c, DW_IC_STATUS) &
+                    DW_IC_STATUS_SLV_ACTIVITY, ==, 0);
+    while (qdw_i2c_readl(t.i2c, DW_IC_RXFLR)) {
+        qdw_i2c_readl(t.i2c, DW_IC_DATA_CMD);
+    }
+    qdw_i2c_readl(t.i2c, DW_IC_CLR_INTR);
+    assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
+ * A request whose source address is another target's, one that cannot
+ * receive a write from another master (i2c-ddc at 0x50, the EDID of a
+ * display): it answers its address but never acknowledges a byte, so the
+ * response to it is dropped at the deadline and the bus freed
+ */
+static void test_source_not_async_target(void)
+{
+    uint8_t pkt[16], frame[SMBUS_FRAME_MAX], addr;
+    MCTPTest t;
+    size_t len;
+
+    mctp_test_boot(&t, CXL_TOPOLOGY I2C_ARGS
+                   "-device i2c-ddc,bus=i2c0,address=0x50 ");
+    mctp_test_attach_i2c(&t, I2C_DEVFN, HOST_ADDR, USP_ADDR);
+    len = mctp_smbus_frame(&t, frame, pkt, get_eid_packet(pkt, 1));
+    frame[2] = 0x50 << 1 | SMBUS_MCTP_SRC_BIT;
+    addr = USP_ADDR << 1;
+    frame[len - 1] = mctp_smbus_pec(mctp_smbus_pec(0, &addr, 1), frame,
+                                    len - 1);
+    i2c_write_raw(&t, frame, len);
+    step_past_deadline(&t);
     assert_still_works(&t, MCTP_EID_NULL);
     mctp_test_end(&t);
 }
@@ -701,6 +777,12 @@ int main(int argc, char **argv)
     qtest_add_func("/i2c-cxl-mctp/malformed/interleaved-tags",
                    test_interleaved_tags);
     qtest_add_func("/i2c-cxl-mctp/requester-naks", test_requester_naks);
+    qtest_add_func("/i2c-cxl-mctp/requester-stops-acking",
+                   test_requester_stops_acking);
+    if (qtest_has_device("i2c-ddc")) {
+        qtest_add_func("/i2c-cxl-mctp/source-not-async-target",
+                       test_source_not_async_target);
+    }
     qtest_add_func("/i2c-cxl-mctp/bus-never-frees", test_bus_never_frees);
     qtest_add_func("/i2c-cxl-mctp/reset-mid-response",
                    test_reset_mid_response);
