@@ -1341,7 +1341,7 @@ static void test_control_shorter_than_header(void)
 {
     uint8_t rq[1] = { MCTP_CTRL_RQ };
 
-    mctp_test_message_dropped(MCTP_TYPE_CONTROL, NULL, 0);
+    mctp_test_message_dropped(MCTP_TYPE_CONTROL, rq, 0);
     mctp_test_message_dropped(MCTP_TYPE_CONTROL, rq, sizeof(rq));
 }
 
