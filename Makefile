@@ -30,7 +30,7 @@ help:
 	@echo "make docs       build QEMU's manual with Sphinx; a warning in our pages fails"
 	@echo "make ci         what CI runs: check, series-check, docs, check-sanitize"
 	@echo "                (.ci/run, .gitlab-ci.yml)"
-	@echo "make check-sanitize  the qtests in a clang ASan + UBSan build"
+	@echo "make check-sanitize  the qtests and a guest boot in a clang ASan + UBSan build"
 	@echo "make deps       install the build dependencies from Debian (root)"
 	@echo "make clean      remove build results, keep downloads and the pristine source"
 	@echo "make distclean  remove build/ entirely"
@@ -73,7 +73,7 @@ docs: qemu
 ci: all
 	@scripts/ci.sh
 
-check-sanitize: qemu firmware
+check-sanitize: qemu firmware guest
 	@scripts/sanitize.sh
 
 clean:

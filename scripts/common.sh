@@ -20,7 +20,8 @@ else
     WORK=$BUILD/qemu
 fi
 QBUILD=$WORK/build                  # QEMU's build directory
-QEMU=$QBUILD/qemu-system-x86_64
+# CXL_MCTP_QEMU: another build of the same tree (make check-sanitize's)
+QEMU=${CXL_MCTP_QEMU:-$QBUILD/qemu-system-x86_64}
 # Debian's python, not whatever python3 comes first in PATH: meson and
 # pycotap are Debian packages.
 PYTHON=/usr/bin/python3

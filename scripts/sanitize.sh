@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# make check-sanitize: make check's qtests and unit tests in a second QEMU
+# make check-sanitize: make check's qtests and unit tests, and one guest
+# boot of the fabric-manager test, in a second QEMU
 # build of the same tree (build/qemu/build-san), with clang's
 # AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer.  Any
 # sanitizer report fails the run and is printed.  The same tree is built
@@ -45,3 +46,21 @@ if [ "$rc" != 0 ] || [ "$reports" != 0 ]; then
     die "$reports sanitizer reports (full log: $SBUILD/meson-logs/testlog.txt)"
 fi
 say "no sanitizer report in ${#QTESTS[@]} qtests and ${#UNIT_TESTS[@]} unit tests"
+
+# One guest boot of the fabric-manager test on the sanitized QEMU: the
+# stock Linux drivers over both transports, dynamic capacity, vPPB unbind
+# and bind, with fewer concurrent commands than make check's.
+glog=$BUILD/check-sanitize-guest.log
+gtap=$BUILD/check-sanitize-guest.tap
+say "guest fabric-manager test on the sanitized QEMU..."
+grc=0
+CXL_MCTP_QEMU=$SBUILD/qemu-system-x86_64 FM_CLIENT_LOG=$glog \
+    CONCURRENT_COMMANDS=${SANITIZE_CONCURRENT:-300} BOOT_TIMEOUT=900 \
+    "$REPO/tests/guest/fm-client-test.sh" ehci > "$gtap" 2>&1 || grc=$?
+reports=$(grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$glog" || true)
+if [ "$grc" != 0 ] || [ "$reports" != 0 ]; then
+    grep -E '^not ok' "$gtap" | head -n 20
+    grep -E -A25 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$glog" | head -n 200
+    die "guest test: exit $grc, $reports sanitizer reports (TAP: $gtap, QEMU: $glog)"
+fi
+say "guest test: $(grep -c '^ok' "$gtap") checks passed, no sanitizer report"

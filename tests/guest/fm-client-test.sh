@@ -31,7 +31,7 @@ export CXL_MCTP_I2C=1
 
 timeout_s=${BOOT_TIMEOUT:-240}
 concurrent=${CONCURRENT_COMMANDS:-3000}
-log=$GUEST/fm-client-${1:-ehci}.log
+log=${FM_CLIENT_LOG:-$GUEST/fm-client-${1:-ehci}.log}
 for f in "$QEMU" "$GUEST/bzImage" "$GUEST/initramfs.cpio"; do
     [ -e "$f" ] || { echo "Bail out! $f missing (run make)"; exit 1; }
 done
