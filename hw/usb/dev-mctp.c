@@ -368,6 +368,32 @@ static void usb_cxl_mctp_handle_control(USBDevice *dev, USBPacket *p,
                                         int request, int value, int index,
                                         int length, uint8_t *data)
 {
+    USBCXLMCTPState *s = USB_CXL_MCTP(dev);
+
+    if (s->in_held && (request == (DeviceOutRequest |
+                                   USB_REQ_SET_CONFIGURATION) ||
+                       request == (InterfaceOutRequest |
+                                   USB_REQ_SET_INTERFACE))) {
+        /*
+         * The endpoints start again (usb_desc_ep_init() empties their
+         * queues): end the IN held on the old one first, or completing
+         * it later would find it on no queue.
+         */
+        USBPacket *held = s->in_held;
+
+        trace_usb_cxl_mctp_in_cancel();
+        s->in_held = NULL;
+        held->status = USB_RET_IOERROR;
+        usb_packet_complete(dev, held);
+    }
+    if (request == (EndpointOutRequest | USB_REQ_CLEAR_FEATURE)) {
+        /*
+         * ENDPOINT_HALT: a halt is the controller's record only (the core
+         * clears it with the endpoint's next packet), but the host must
+         * be able to clear it to carry on, as usb-storage lets it
+         */
+        return;
+    }
     if (usb_desc_handle_control(dev, p, request, value, index, length,
                                 data) < 0) {
         /* No class or vendor requests */

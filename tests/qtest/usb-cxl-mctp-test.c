@@ -357,6 +357,41 @@ static void test_control_response_to_waiting_in(void)
     mctp_test_end(&t);
 }
 
+/*
+ * SET_CONFIGURATION while an IN is held: the endpoints start again, so
+ * the held IN ends, with an error, rather than being completed later off
+ * the endpoint queue it was on (QEMU aborted: found by the cxl-mctp-usb
+ * fuzz targets); the host clears the halt the error left (the device
+ * stalled CLEAR_FEATURE) and the device answers.
+ */
+static void test_control_set_configuration_with_in_held(void)
+{
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    uint8_t req[2] = { MCTP_CTRL_RQ | 7, MCTP_GET_EID };
+    uint8_t tag;
+    MCTPTest t;
+
+    mctp_test_start(&t);
+    mctp_hold_in(&t);
+    /* What qusb_set_configuration() sends, the IN left in flight */
+    assert_xfer_ok(qusb_control(t.dev, USB_DIR_OUT, USB_REQ_SET_CONFIGURATION,
+                                1, 0, NULL, 0, NULL));
+    tag = mctp_next_tag(&t);
+    mctp_send(&t, MCTP_EID_NULL, tag, MCTP_TYPE_CONTROL, req, sizeof(req),
+              MCTP_BASELINE_MTU);
+    g_assert_cmpstr(qusb_status_str(qehci_bulk_in_wait(t.dev, MCTP_EP, t.rx,
+                                                       &t.rx_len)),
+                    ==, qusb_status_str(QUSB_ERROR));
+    t.rx_len = 0;
+    /* A host clears the halt (the device used to stall that) */
+    assert_xfer_ok(qusb_clear_halt(t.dev, USB_DIR_IN | MCTP_EP));
+    /* The response was kept for the next IN */
+    mctp_recv_response(&t, m, tag, MCTP_TYPE_CONTROL);
+    g_assert_cmphex(m->data[3], ==, MCTP_CC_SUCCESS);
+    mctp_assert_nothing_queued(&t);
+    mctp_test_end(&t);
+}
+
 /* Test cases: CXL */
 
 static void test_cci_identify(void)
@@ -2019,6 +2054,8 @@ int main(int argc, char **argv)
                    test_control_packed_requests);
     qtest_add_func("/usb-cxl-mctp/control/response-to-waiting-in",
                    test_control_response_to_waiting_in);
+    qtest_add_func("/usb-cxl-mctp/control/set-configuration-with-in-held",
+                   test_control_set_configuration_with_in_held);
     qtest_add_func("/usb-cxl-mctp/cci/identify", test_cci_identify);
     qtest_add_func("/usb-cxl-mctp/fmapi/identify-switch-device",
                    test_fmapi_identify_switch);
