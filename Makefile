@@ -28,9 +28,16 @@ help:
 	@echo "make series-bisect series-check + every patch built with gcc and clang -Werror"
 	@echo "                + make check's qtests on the last step"
 	@echo "make docs       build QEMU's manual with Sphinx; a warning in our pages fails"
-	@echo "make ci         what CI runs: check, series-check, docs, check-sanitize"
-	@echo "                (.ci/run, .gitlab-ci.yml)"
+	@echo "make ci         what CI runs: check, series-check, docs, check-sanitize,"
+	@echo "                check-fuzz (.ci/run, .gitlab-ci.yml)"
 	@echo "make check-sanitize  the qtests and a guest boot in a clang ASan + UBSan build"
+	@echo "make fuzz TARGET=NAME [FUZZ_TIME=SECONDS]  libFuzzer on the MCTP endpoints"
+	@echo "                (cxl-mctp-usb, cxl-mctp-usb-uhci, cxl-mctp-i2c, generic-fuzz-"
+	@echo "                designware-i2c-mctp, -ehci-cxl-mctp, -xhci-cxl-mctp) under ASan"
+	@echo "                + UBSan: executions, exec/s, coverage, findings (build/fuzz)"
+	@echo "make fuzz-coverage [TARGET=NAME]  line coverage of the MCTP files from the"
+	@echo "                fuzz corpora in build/fuzz/corpus"
+	@echo "make check-fuzz the saved fuzz corpora replayed, each fuzz target ~1 minute"
 	@echo "make deps       install the build dependencies from Debian (root)"
 	@echo "make clean      remove build results, keep downloads and the pristine source"
 	@echo "make distclean  remove build/ entirely"
@@ -75,6 +82,20 @@ ci: all
 
 check-sanitize: qemu firmware guest
 	@scripts/sanitize.sh
+
+# FUZZ_TIME: seconds; FUZZ_RUNS: executions instead; FUZZ_FORK=1: a
+# process per input (scripts/fuzz.sh)
+.PHONY: fuzz fuzz-coverage check-fuzz
+export FUZZ_TIME FUZZ_RUNS FUZZ_FORK
+
+fuzz: qemu
+	@scripts/fuzz.sh run "$(TARGET)" "$(FUZZ_TIME)"
+
+fuzz-coverage: qemu
+	@scripts/fuzz.sh coverage $(TARGET)
+
+check-fuzz: qemu
+	@scripts/fuzz.sh check
 
 clean:
 	rm -rf build/qemu build/qemu-user build/guest build/kernel/obj build/tests \

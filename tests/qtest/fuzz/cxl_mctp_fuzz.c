@@ -52,9 +52,13 @@
  * a finding may need the inputs before it to reproduce (or a debugger).
  * LeakSanitizer sees leaks in that mode only: a forked child lacks the
  * parent's other threads, whose memory would look leaked.
+ * CXL_MCTP_FUZZ_COVERAGE=FILE writes, at exit, every instrumented PC of
+ * the binary (offset from its load address) and whether an input ran it:
+ * scripts/fuzz.sh turns that into line coverage per source file.
  */
 
 #include "qemu/osdep.h"
+#include <link.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -118,8 +122,6 @@ static CMFuzz F;
 /* Run the main loop when the libqos drivers step the clock: see below */
 static bool flush_on_step;
 
-int64_t __real_qtest_clock_step(QTestState *s, int64_t step);
-int64_t __wrap_qtest_clock_step(QTestState *s, int64_t step);
 
 /*
  * The fuzzer's QEMU runs its main loop only when told to, and the
@@ -715,13 +717,60 @@ static void run_input(QTestState *s, const uint8_t *data, size_t size)
 
 /*
  * Fork per input: libFuzzer's 8-bit counters live in the __sancov_cntrs
- * section; the child copies them to shared memory before it exits and
- * the parent copies them back over its own, which libFuzzer then reads.
+ * section (its bounds are declared in fuzz.h); the child copies them to
+ * shared memory before it exits and the parent copies them back over its
+ * own, which libFuzzer then reads.
  */
-extern uint8_t __start___sancov_cntrs[] __attribute__((weak));
-extern uint8_t __stop___sancov_cntrs[] __attribute__((weak));
 static uint8_t *shm_cntrs;
 static size_t cntrs_len;
+
+/* Coverage of every input so far, when CXL_MCTP_FUZZ_COVERAGE is set */
+static uint8_t *seen;
+static const char *coverage_file;
+
+static void coverage_add(void)
+{
+    size_t i;
+
+    for (i = 0; i < cntrs_len; i++) {
+        seen[i] |= __start___sancov_cntrs[i] != 0;
+    }
+}
+
+static int image_base(struct dl_phdr_info *info, size_t size, void *data)
+{
+    *(uintptr_t *)data = info->dlpi_addr;
+    return 1;                   /* the first object is the executable */
+}
+
+static void coverage_write(void)
+{
+    size_t npcs = (__stop___sancov_pcs - __start___sancov_pcs) / 2, i;
+    uintptr_t base = 0;
+    FILE *f = fopen(coverage_file, "w");
+
+    if (!f || npcs != cntrs_len) {
+        fprintf(stderr, "cxl-mctp-fuzz: no coverage written to %s\n",
+                coverage_file);
+        return;
+    }
+    dl_iterate_phdr(image_base, &base);
+    for (i = 0; i < npcs; i++) {
+        fprintf(f, "0x%" PRIxPTR " %d\n",
+                __start___sancov_pcs[2 * i] - base, seen[i]);
+    }
+    fclose(f);
+}
+
+static void coverage_init(void)
+{
+    coverage_file = getenv("CXL_MCTP_FUZZ_COVERAGE");
+    cntrs_len = __stop___sancov_cntrs - __start___sancov_cntrs;
+    if (coverage_file && cntrs_len) {
+        seen = g_malloc0(cntrs_len);
+        atexit(coverage_write);
+    }
+}
 
 static void fork_init(void)
 {
@@ -742,6 +791,9 @@ static void cxl_mctp_fuzz(QTestState *s, const uint8_t *data, size_t size)
     flush_on_step = true;
     if (F.nofork) {
         run_input(s, data, size);
+        if (seen) {
+            coverage_add();
+        }
         if (F.reconfigure) {
             /* The next input starts with both devices configured */
             F.reconfigure = false;
@@ -769,6 +821,9 @@ static void cxl_mctp_fuzz(QTestState *s, const uint8_t *data, size_t size)
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         if (cntrs_len) {
             memcpy(__start___sancov_cntrs, shm_cntrs, cntrs_len);
+        }
+        if (seen) {
+            coverage_add();
         }
         return;
     }
@@ -818,6 +873,7 @@ static void set_eid(uint8_t eid)
 static void setup_done(QTestState *s)
 {
     flush_events(s);
+    coverage_init();
     if (!F.nofork) {
         fork_init();
     }
