@@ -73,6 +73,35 @@ static const MCTPTransport uhci_transport = {
 };
 
 /*
+ * xHCI: an IN the device holds (nothing queued) stays posted when the
+ * NAK budget runs out and the next call waits for it again: nothing
+ * queued yet, not a transfer lost
+ */
+static void xhci_bulk_out(MCTPTest *t, const void *buf, size_t len)
+{
+    assert_xfer_ok(qusb_bulk_out(t->xdev, MCTP_EP, buf, len));
+}
+
+static bool xhci_bulk_in(MCTPTest *t, void *buf, size_t maxlen,
+                         size_t *actual)
+{
+    QUSBStatus st = qxhci_bulk_in(t->xdev, MCTP_EP, buf, maxlen, actual);
+
+    if (st == QUSB_NO_DATA) {
+        g_assert_true(qxhci_bulk_in_pending(t->xdev, MCTP_EP));
+        *actual = 0;
+        return false;
+    }
+    assert_xfer_ok(st);
+    return true;
+}
+
+static const MCTPTransport xhci_transport = {
+    .bulk_out = xhci_bulk_out,
+    .bulk_in = xhci_bulk_in,
+};
+
+/*
  * SMBus/I2C: each packet is a block write from the controller as master
  * to the endpoint; each packet of the endpoint a block write it masters
  * to the controller as target, which the driver reads out of the RX FIFO.
@@ -193,6 +222,18 @@ void mctp_test_attach_uhci(MCTPTest *t, int devfn)
     assert_xfer_ok(qusb_set_configuration(t->udev, 1));
 }
 
+void mctp_test_attach_xhci(MCTPTest *t, int devfn)
+{
+    int port;
+
+    t->xport = &xhci_transport;
+    t->xhci = qxhci_init(t->qts, t->pcibus, &t->alloc, devfn);
+    port = qusb_first_connected_port(t->xhci);
+    g_assert_cmpint(port, >=, 0);
+    t->xdev = qusb_enumerate(t->xhci, port, USB_ADDR, t->desc);
+    assert_xfer_ok(qusb_set_configuration(t->xdev, 1));
+}
+
 QTestState *qos_migrate_unix(QTestState *src, const char *args)
 {
     g_autofree char *tmp = g_dir_make_tmp("qos-migrate-XXXXXX", NULL);
@@ -253,6 +294,12 @@ void mctp_test_end(MCTPTest *t)
     }
     if (t->uhci) {
         qusb_free(t->uhci);
+    }
+    if (t->xdev) {
+        qusb_device_free(t->xdev);
+    }
+    if (t->xhci) {
+        qusb_free(t->xhci);
     }
     if (t->i2c) {
         qdw_i2c_free(t->i2c);

@@ -1,7 +1,7 @@
 /*
  * MCTP bus owner for qtests: MCTP over USB (DMTF DSP0283) through the
- * libqos EHCI and UHCI drivers or over SMBus/I2C (DSP0237) through the
- * libqos DesignWare I2C driver, MCTP control messages (DSP0236) and CXL
+ * libqos EHCI, UHCI and xHCI drivers or over SMBus/I2C (DSP0237) through
+ * the libqos DesignWare I2C driver, MCTP control messages (DSP0236) and CXL
  * FM-API and CCI messages (DSP0234, DSP0281), and a CXL mailbox reached
  * by MMIO to compare with
  *
@@ -10,8 +10,8 @@
  * Layers, bottom up:
  *
  *   mctp_test_boot()       QEMU started, PCI and guest memory set up
- *   mctp_test_attach_*()   the device enumerated behind EHCI or UHCI, or
- *                          the I2C controller as master and target
+ *   mctp_test_attach_*()   the device enumerated behind EHCI, UHCI or xHCI,
+ *                          or the I2C controller as master and target
  *   mctp_send*()           an MCTP message as DSP0283 packets on bulk OUT,
  *                          or as DSP0237 block writes to the endpoint
  *   mctp_recv()            one message reassembled from bulk IN transfers
@@ -29,6 +29,7 @@
 #include "malloc-pc.h"
 #include "usb-ehci.h"
 #include "usb-uhci.h"
+#include "usb-xhci.h"
 #include "i2c-designware.h"
 
 /*
@@ -67,6 +68,9 @@
 /* EHCI at 00:1d.0, the switch mailbox CCI (when there is one) at 00:10.0 */
 #define EHCI_DEVFN          QPCI_DEVFN(0x1d, 0)
 #define EHCI_ARGS           "-device usb-ehci,id=ehci,bus=pcie.0,addr=1d.0 "
+/* or qemu-xhci there */
+#define XHCI_DEVFN          QPCI_DEVFN(0x1d, 0)
+#define XHCI_ARGS           "-device qemu-xhci,id=xhci,bus=pcie.0,addr=1d.0 "
 #define SWCCI_DEVFN         QPCI_DEVFN(0x10, 0)
 #define SWCCI_ARGS \
     "-device cxl-switch-mailbox-cci,bus=pcie.0,addr=10.0,target=us0 "
@@ -181,6 +185,8 @@ struct MCTPTest {
     QUSBDevice *dev;
     QUSBHost *uhci;             /* or on UHCI, at full speed */
     QUSBDevice *udev;
+    QUSBHost *xhci;             /* or on xHCI, at its port's speed */
+    QUSBDevice *xdev;
     QDWI2C *i2c;                /* or on I2C: */
     uint8_t i2c_own;            /* our target address */
     uint8_t i2c_dest;           /* the endpoint's address */
@@ -227,6 +233,13 @@ void mctp_test_boot(MCTPTest *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
  */
 void mctp_test_attach_ehci(MCTPTest *t, int devfn);
 void mctp_test_attach_uhci(MCTPTest *t, int devfn);
+/*
+ * The same on xHCI (qemu-xhci): the device enumerated on the first port
+ * it is connected to, at that port's speed (super speed for a
+ * usb-cxl-mctp).  An IN the device holds stays posted between
+ * mctp_recv() calls (see qxhci_bulk_in()).
+ */
+void mctp_test_attach_xhci(MCTPTest *t, int devfn);
 /*
  * Enable the DesignWare I2C controller at @devfn, as master and as target
  * at @own (where the endpoints answer), talking to the endpoint at @dest

@@ -1,5 +1,5 @@
 /*
- * libqos USB host: what the EHCI and UHCI drivers share
+ * libqos USB host: what the EHCI, UHCI and xHCI drivers share
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
@@ -9,6 +9,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "../libqtest.h"
 #include "usb-hcd.h"
 
@@ -217,8 +218,15 @@ QUSBDevice *qusb_enumerate(QUSBHost *hc, int port, uint8_t addr,
     g_assert_cmpstr(qusb_status_str(st), ==, "OK");
     g_assert_cmpuint(len, ==, 8);
     g_assert_cmpuint(buf[1], ==, USB_DT_DEVICE);
-    g_assert(buf[7] == 8 || buf[7] == 16 || buf[7] == 32 || buf[7] == 64);
-    qusb_set_max_packet(dev, 0, false, buf[7]);
+    if (lduw_le_p(buf + 2) >= 0x0300) {
+        /* From USB 3.0 on an exponent: 512 bytes at super speed */
+        g_assert_cmpuint(buf[7], ==, 9);
+        qusb_set_max_packet(dev, 0, false, 1 << buf[7]);
+    } else {
+        g_assert(buf[7] == 8 || buf[7] == 16 || buf[7] == 32 ||
+                 buf[7] == 64);
+        qusb_set_max_packet(dev, 0, false, buf[7]);
+    }
 
     st = qusb_set_address(dev, addr);
     g_assert_cmpstr(qusb_status_str(st), ==, "OK");

@@ -1,19 +1,19 @@
 /*
- * libqos USB host: what the EHCI and UHCI drivers share
+ * libqos USB host: what the EHCI, UHCI and xHCI drivers share
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * A host controller driver (usb-ehci.c, usb-uhci.c) embeds a QUSBHost
- * and gives it a QUSBHostOps: its ports, the stages of a control
- * transfer in its descriptors, waiting on them.  On that, this file has
- * what is the same on every controller: control transfers from their
- * setup, data and status stages, the standard requests, enumeration,
- * the device and its pipes (one guest page each, for the controller's
- * queue head and the descriptors of the one transfer in flight), and
- * polling for a transfer by stepping the virtual clock one frame at a
- * time, a bounded number of times (see qusb_set_poll_limits()); nothing
- * sleeps.  Guest memory comes from the libqos allocator and must be
- * below 4 GiB:
+ * A host controller driver (usb-ehci.c, usb-uhci.c, usb-xhci.c) embeds
+ * a QUSBHost and gives it a QUSBHostOps: its ports, the stages of a
+ * control transfer in its descriptors, waiting on them.  On that, this
+ * file has what is the same on every controller: control transfers from
+ * their setup, data and status stages, the standard requests,
+ * enumeration, the device and its pipes (one guest page each, for the
+ * controller's queue head or transfer ring and the descriptors of the
+ * one transfer in flight), and polling for a transfer by stepping the
+ * virtual clock one frame at a time, a bounded number of times (see
+ * qusb_set_poll_limits()); nothing sleeps.  Guest memory comes from the
+ * libqos allocator and must be below 4 GiB:
  *
  *   hc = qehci_init(qts, pcibus, alloc, QPCI_DEVFN(slot, fn));
  *   dev = qusb_enumerate(hc, qusb_first_connected_port(hc), 1, NULL);
