@@ -30,8 +30,7 @@
     "-device ich9-usb-uhci1,id=uhci,bus=pcie.0,addr=1d.0 " \
     "-device usb-cxl-mctp,bus=uhci.0,target=us0,id=mctp0 "
 #define MCTP_ON_XHCI \
-    "-device qemu-xhci,id=xhci,bus=pcie.0 " \
-    "-device usb-cxl-mctp,bus=xhci.0,target=us0,id=mctp0 "
+    XHCI_ARGS "-device usb-cxl-mctp,bus=xhci.0,target=us0,id=mctp0 "
 
 /* Start QEMU with the CXL topology and @usb (controller and device) */
 static void cxl_test_boot(MCTPTest *t, const char *usb)
@@ -1948,6 +1947,327 @@ static void test_uhci_out_512(void)
 }
 
 /*
+ * Test cases: the device behind qemu-xhci at super speed, through the
+ * libqos xHCI driver.  Bulk packets are 1024 bytes there, so every
+ * transfer of at most 512 bytes is one short packet both ways; a bulk IN
+ * the device holds stays posted on its ring between calls.
+ */
+
+/* Start QEMU with @usb (qemu-xhci at XHCI_DEVFN and a usb-cxl-mctp) */
+static void mctp_test_start_xhci_with(MCTPTest *t, const char *usb)
+{
+    cxl_test_boot(t, usb);
+    mctp_test_attach_xhci(t, XHCI_DEVFN);
+}
+
+static void mctp_test_start_xhci(MCTPTest *t)
+{
+    mctp_test_start_xhci_with(t, MCTP_ON_XHCI);
+}
+
+/*
+ * Nothing queued: the IN the transport posts is held and stays posted,
+ * and another wait on it still finds nothing
+ */
+static void xhci_assert_in_held(MCTPTest *t)
+{
+    uint8_t buf[MCTP_XFER_SIZE];
+    unsigned posted;
+    size_t len;
+
+    mctp_assert_nothing_queued(t);
+    g_assert_true(qxhci_bulk_in_pending(t->xdev, MCTP_EP));
+    posted = qxhci_bulk_in_posted(t->xdev, MCTP_EP);
+    g_assert_cmpstr(qusb_status_str(qxhci_bulk_in(t->xdev, MCTP_EP, buf,
+                                                  sizeof(buf), &len)),
+                    ==, qusb_status_str(QUSB_NO_DATA));
+    g_assert_cmpuint(qxhci_bulk_in_posted(t->xdev, MCTP_EP), ==, posted);
+}
+
+/*
+ * Enumerated through the driver at super speed: USB 3.0 descriptors (a
+ * 512-byte control endpoint, 1024-byte bulk endpoints each with its
+ * SuperSpeed companion), the xHC's address for it, the product name
+ */
+static void test_xhci_descriptors(void)
+{
+    MCTPTest t;
+    uint8_t cfg[256];
+    const uint8_t *d;
+    size_t len, off = 0;
+    g_autofree char *info = NULL;
+    g_autofree char *product = NULL;
+    int port, i;
+
+    mctp_test_start_xhci(&t);
+    port = qusb_first_connected_port(t.xhci);
+    g_assert_cmpint(qxhci_port_speed(t.xhci, port), ==, QXHCI_SPEED_SUPER);
+    info = qtest_hmp(t.qts, "info usb");
+    g_assert(strstr(info, "Speed 5000 Mb/s"));
+    g_assert_cmpuint(t.desc[1], ==, USB_DT_DEVICE);
+    g_assert_cmphex(t.desc[2] | t.desc[3] << 8, ==, 0x0300);
+    g_assert_cmpuint(t.desc[7], ==, 9);                 /* 2^9 bytes */
+    g_assert_cmpuint(qusb_max_packet(t.xdev, 0, false), ==, 512);
+    g_assert_cmpint(qxhci_slot_id(t.xdev), >=, 1);
+
+    assert_xfer_ok(qusb_get_descriptor(t.xdev, USB_DT_CONFIG, 0, 0, cfg,
+                                       sizeof(cfg), &len));
+    g_assert_cmpuint(len, >=, 9);
+    g_assert_cmpuint(cfg[2] | cfg[3] << 8, ==, len);
+    d = find_desc(cfg, len, &off, USB_DT_INTERFACE);
+    g_assert(d);
+    g_assert_cmphex(d[5], ==, 0x14);                    /* MCTP */
+    g_assert_cmphex(d[7], ==, 0x01);
+    g_assert_cmpuint(d[4], ==, 2);
+    for (i = 0; i < 2; i++) {
+        d = find_desc(cfg, len, &off, USB_DT_ENDPOINT);
+        g_assert(d);
+        g_assert_cmphex(d[2], ==, i ? 0x81 : 0x01);
+        g_assert_cmphex(d[3] & 3, ==, USB_ENDPOINT_XFER_BULK);
+        g_assert_cmpuint(d[4] | d[5] << 8, ==, 1024);
+        /* The SuperSpeed endpoint companion right after it */
+        g_assert_cmpuint(off + 2, <=, len);
+        g_assert_cmphex(cfg[off + 1], ==, 0x30);
+    }
+
+    product = qusb_get_string(t.xdev, t.desc[15]);
+    g_assert_cmpstr(product, ==, "QEMU CXL MCTP");
+    xhci_assert_in_held(&t);
+    mctp_test_end(&t);
+}
+
+static void test_xhci_get_eid(void)
+{
+    MCTPTest t;
+
+    mctp_test_start_xhci(&t);
+    g_assert_cmphex(mctp_get_eid(&t, MCTP_EID_NULL), ==, 0);
+    /* A 15-byte response transfer */
+    g_assert_cmpuint(t.rx_len, ==, DSP0283_HDR_SIZE + MCTP_HDR_SIZE + 7);
+    mctp_set_eid(&t, MCTP_EID_NULL, DEVICE_EID);
+    g_assert_cmphex(mctp_get_eid(&t, DEVICE_EID), ==, DEVICE_EID);
+    xhci_assert_in_held(&t);
+    mctp_test_end(&t);
+}
+
+static void test_xhci_cci_identify(void)
+{
+    MCTPTest t;
+    uint8_t out[64];
+    size_t len;
+
+    mctp_test_start_xhci(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_IDENTIFY, NULL, 0,
+                            out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 18);
+    g_assert_cmpuint(out[17], ==, 0x00);        /* a switch */
+    g_assert_cmpuint(t.rx_len, ==,
+                     DSP0283_HDR_SIZE + MCTP_HDR_SIZE + 1 + CXL_HDR_SIZE + 18);
+    xhci_assert_in_held(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * Identify Switch Device: two MCTP packets (68 and 26 bytes), 72 and 30
+ * on the wire, back to back in one 102-byte IN transfer
+ */
+static void test_xhci_fmapi_identify_switch(void)
+{
+    MCTPTest t;
+    uint8_t out[128];
+    size_t len;
+
+    mctp_test_start_xhci(&t);
+    t.in_xfers = 0;
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_PHYS_SWITCH, CXL_CMD_IDENTIFY_SWITCH,
+                            NULL, 0, out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 0x49);
+    g_assert_cmpuint(out[2], ==, CXL_NUM_DSPS + 1);
+    g_assert_cmphex(out[4], ==, 0x0f);
+    g_assert_cmpuint(t.in_xfers, ==, 1);
+    g_assert_cmpuint(t.rx_len, ==, 102);
+    g_assert_cmpuint(t.rx[3], ==, 72);
+    g_assert_cmpuint(t.rx[72 + 3], ==, 30);
+    xhci_assert_in_held(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * After Set Response Message Limit to 2^10, a 1 KiB Get Log of the CEL:
+ * 17 packets of at most 68 bytes in three IN transfers of at most 512,
+ * the same bytes as its two halves read on their own
+ */
+static void test_xhci_response_limit_1k_log(void)
+{
+    g_autofree uint8_t *log = g_malloc(1024);
+    g_autofree uint8_t *half = g_malloc(1024);
+    MCTPTest t;
+    uint8_t limit = 10, out[8];
+    size_t len;
+
+    mctp_test_start_xhci(&t);
+    g_assert_cmphex(cxl_get_cel(&t, 0, 1024, log, &len), ==,
+                    CXL_MBOX_INVALID_INPUT);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
+                            out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(out[0], ==, 10);
+    t.in_xfers = 0;
+    g_assert_cmphex(cxl_get_cel(&t, 0, 1024, log, &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 1024);
+    g_assert_cmpuint(t.in_xfers, ==, 3);
+    g_assert_cmphex(lduw_le_p(log), !=, 0);
+    g_assert_cmphex(cxl_get_cel(&t, 0, 512, half, &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpmem(half, len, log, 512);
+    g_assert_cmphex(cxl_get_cel(&t, 512, 512, half, &len), ==,
+                    CXL_MBOX_SUCCESS);
+    g_assert_cmpmem(half, len, log + 512, 512);
+    xhci_assert_in_held(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * A request of several packets, one per OUT transfer and packed in one
+ * (baseline and 58-byte packets), and a 497-byte response of 8 packets:
+ * Get Physical Port State for 30 ports, the request padded to 100 bytes
+ * of payload.  The device packs 7 packets (504 bytes) in the first IN
+ * transfer and the last (57 bytes) in the second.
+ */
+static void test_xhci_fmapi_spanning_packets(void)
+{
+    enum { NPORTS = 30, PL = 100, BLOCK = 16 };
+    g_autofree MCTPMessage *m = g_new(MCTPMessage, 1);
+    MCTPTest t;
+    uint8_t req[CXL_HDR_SIZE + PL] = { 0 };
+    const uint8_t *pl;
+    uint8_t tag;
+    int round, i;
+
+    req[0] = CXL_CATEGORY_REQ;
+    req[3] = CXL_CMD_GET_PHYS_PORT_STATE;
+    req[4] = CXL_SET_PHYS_SWITCH;
+    req[5] = PL;
+    req[CXL_HDR_SIZE] = NPORTS;
+    for (i = 0; i < NPORTS; i++) {
+        req[CXL_HDR_SIZE + 1 + i] = i % (CXL_NUM_DSPS + 1);
+    }
+
+    mctp_test_start_xhci(&t);
+    for (round = 0; round < 3; round++) {
+        tag = mctp_next_tag(&t);
+        req[1] = round + 1;
+        if (round == 0) {
+            mctp_send(&t, MCTP_EID_NULL, tag, MCTP_TYPE_CXL_FMAPI, req,
+                      sizeof(req), MCTP_BASELINE_MTU);
+        } else {
+            mctp_send_packed(&t, MCTP_EID_NULL, tag, MCTP_TYPE_CXL_FMAPI,
+                             req, sizeof(req),
+                             round == 1 ? MCTP_BASELINE_MTU : 58);
+        }
+        t.in_xfers = 0;
+        mctp_recv_response(&t, m, tag, MCTP_TYPE_CXL_FMAPI);
+        g_assert_cmpuint(t.in_xfers, ==, 2);
+        g_assert_cmpuint(t.rx_len, ==, 57);
+        g_assert_cmpuint(m->packets, ==, 8);
+        g_assert_cmpuint(m->len, ==, 1 + CXL_HDR_SIZE + 4 + NPORTS * BLOCK);
+        g_assert_cmphex(m->data[1 + 1], ==, round + 1);
+        g_assert_cmphex(m->data[1 + 8] | m->data[1 + 9] << 8, ==,
+                        CXL_MBOX_SUCCESS);
+        pl = m->data + 1 + CXL_HDR_SIZE;
+        g_assert_cmpuint(pl[0], ==, NPORTS);
+        for (i = 0; i < NPORTS; i++) {
+            g_assert_cmpuint(pl[4 + i * BLOCK], ==, i % (CXL_NUM_DSPS + 1));
+        }
+        xhci_assert_in_held(&t);
+    }
+    mctp_test_end(&t);
+}
+
+/*
+ * An IN posted while nothing is queued, given up on after the NAK
+ * budget, is completed by the response to a request sent afterwards:
+ * no other IN was posted for it
+ */
+static void test_xhci_held_in_gets_response(void)
+{
+    MCTPTest t;
+    unsigned posted;
+
+    mctp_test_start_xhci(&t);
+    xhci_assert_in_held(&t);
+    posted = qxhci_bulk_in_posted(t.xdev, MCTP_EP);
+    /* Ten more frames with nothing to send */
+    qtest_clock_step(t.qts, 10 * 1000 * 1000);
+    g_assert_true(qxhci_bulk_in_pending(t.xdev, MCTP_EP));
+    g_assert_cmphex(mctp_get_eid(&t, MCTP_EID_NULL), ==, 0);
+    g_assert_cmpuint(qxhci_bulk_in_posted(t.xdev, MCTP_EP), ==, posted);
+    xhci_assert_in_held(&t);
+    g_assert_cmpuint(qxhci_bulk_in_posted(t.xdev, MCTP_EP), ==, posted + 1);
+    mctp_test_end(&t);
+}
+
+/*
+ * A held IN taken off the ring (Stop Endpoint, Set TR Dequeue Pointer):
+ * the device forgets it, and the next IN gets the next response
+ */
+static void test_xhci_held_in_cancelled(void)
+{
+    MCTPTest t;
+
+    mctp_test_start_xhci(&t);
+    xhci_assert_in_held(&t);
+    qxhci_bulk_in_cancel(t.xdev, MCTP_EP);
+    g_assert_false(qxhci_bulk_in_pending(t.xdev, MCTP_EP));
+    g_assert_cmphex(mctp_get_eid(&t, MCTP_EID_NULL), ==, 0);
+    xhci_assert_in_held(&t);
+    mctp_test_end(&t);
+}
+
+/*
+ * More TDs than a ring holds: the OUT and IN rings and the event ring
+ * wrap past their Link TRBs (or the segment's end) many times over
+ */
+static void test_xhci_rings_wrap(void)
+{
+    MCTPTest t;
+    int i;
+
+    mctp_test_start_xhci(&t);
+    for (i = 0; i < 600; i++) {
+        g_assert_cmphex(mctp_get_eid(&t, MCTP_EID_NULL), ==, 0);
+    }
+    g_assert_cmpuint(qxhci_bulk_in_posted(t.xdev, MCTP_EP), ==, 600);
+    xhci_assert_in_held(&t);
+    mctp_test_end(&t);
+}
+
+/* A packet with a bad DMTF ID is dropped; the next request is answered */
+static void test_xhci_bad_dmtf_id(void)
+{
+    MCTPTest t;
+    uint8_t msg[3] = { MCTP_TYPE_CONTROL, MCTP_CTRL_RQ, MCTP_GET_EID };
+    uint8_t xfer[16];
+    size_t len;
+
+    mctp_test_start_xhci(&t);
+    xhci_assert_in_held(&t);
+    len = dsp0283_packet(xfer, MCTP_EID_NULL, MCTP_SOM | MCTP_EOM | MCTP_TO,
+                         msg, sizeof(msg));
+    xfer[0] = 0x1b;
+    mctp_send_raw(&t, xfer, len);
+    /* The held IN stays held: nothing came of it */
+    xhci_assert_in_held(&t);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    mctp_test_end(&t);
+}
+
+/*
  * Benchmarks (-m perf only): the same commands through usb-cxl-mctp and
  * through the switch's mailbox CCI (cxl-switch-mailbox-cci on pcie.0), in
  * one QEMU.  BENCH_PATH=mctp or mailbox runs one path only (for counting
@@ -2039,6 +2359,26 @@ int main(int argc, char **argv)
         qtest_add_func("/usb-cxl-mctp/uhci/out-zlp", test_uhci_out_zlp);
         qtest_add_func("/usb-cxl-mctp/uhci/out-512-byte-transfer",
                        test_uhci_out_512);
+    }
+    if (qtest_has_device("qemu-xhci")) {
+        qtest_add_func("/usb-cxl-mctp/xhci/descriptors",
+                       test_xhci_descriptors);
+        qtest_add_func("/usb-cxl-mctp/xhci/get-eid", test_xhci_get_eid);
+        qtest_add_func("/usb-cxl-mctp/xhci/cci-identify",
+                       test_xhci_cci_identify);
+        qtest_add_func("/usb-cxl-mctp/xhci/identify-switch-spans-packets",
+                       test_xhci_fmapi_identify_switch);
+        qtest_add_func("/usb-cxl-mctp/xhci/response-limit-1k-log",
+                       test_xhci_response_limit_1k_log);
+        qtest_add_func("/usb-cxl-mctp/xhci/request-spans-packets",
+                       test_xhci_fmapi_spanning_packets);
+        qtest_add_func("/usb-cxl-mctp/xhci/held-in-gets-response",
+                       test_xhci_held_in_gets_response);
+        qtest_add_func("/usb-cxl-mctp/xhci/held-in-cancelled",
+                       test_xhci_held_in_cancelled);
+        qtest_add_func("/usb-cxl-mctp/xhci/rings-wrap", test_xhci_rings_wrap);
+        qtest_add_func("/usb-cxl-mctp/xhci/malformed-then-good",
+                       test_xhci_bad_dmtf_id);
     }
     qtest_add_func("/usb-cxl-mctp/control/get-eid-unassigned",
                    test_control_get_eid_unassigned);
