@@ -2247,6 +2247,35 @@ static void test_xhci_rings_wrap(void)
     mctp_test_end(&t);
 }
 
+/*
+ * On an xHC without USB 3 ports the device attaches to a USB 2 port at
+ * high speed: 64-byte control and 512-byte bulk packets, and MCTP works
+ * the same
+ */
+static void test_xhci_high_speed(void)
+{
+    MCTPTest t;
+    uint8_t out[128];
+    size_t len;
+    int port;
+
+    mctp_test_start_xhci_with(&t, "-device qemu-xhci,id=xhci,bus=pcie.0,"
+                              "addr=1d.0,p3=0 "
+                              "-device usb-cxl-mctp,bus=xhci.0,target=us0 ");
+    port = qusb_first_connected_port(t.xhci);
+    g_assert_cmpint(qxhci_port_speed(t.xhci, port), ==, QXHCI_SPEED_HIGH);
+    g_assert_cmpuint(t.desc[7], ==, 64);
+    g_assert_cmpuint(qusb_max_packet(t.xdev, MCTP_EP, true), ==, 512);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_FMAPI,
+                            CXL_SET_PHYS_SWITCH, CXL_CMD_IDENTIFY_SWITCH,
+                            NULL, 0, out, sizeof(out), &len),
+                    ==, CXL_MBOX_SUCCESS);
+    g_assert_cmpuint(len, ==, 0x49);
+    g_assert_cmpuint(t.rx_len, ==, 102);
+    xhci_assert_in_held(&t);
+    mctp_test_end(&t);
+}
+
 /* A packet with a bad DMTF ID is dropped; the next request is answered */
 static void test_xhci_bad_dmtf_id(void)
 {
@@ -2377,6 +2406,7 @@ int main(int argc, char **argv)
         qtest_add_func("/usb-cxl-mctp/xhci/held-in-cancelled",
                        test_xhci_held_in_cancelled);
         qtest_add_func("/usb-cxl-mctp/xhci/rings-wrap", test_xhci_rings_wrap);
+        qtest_add_func("/usb-cxl-mctp/xhci/high-speed", test_xhci_high_speed);
         qtest_add_func("/usb-cxl-mctp/xhci/malformed-then-good",
                        test_xhci_bad_dmtf_id);
     }
