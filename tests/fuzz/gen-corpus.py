@@ -3,7 +3,8 @@
 #
 # Seed corpora and dictionary of the CXL MCTP fuzz targets
 # (tests/qtest/fuzz/cxl_mctp_fuzz.c): the messages the qtests send, in the
-# targets' input format.  Writes tests/fuzz/corpus/<target>/ and
+# targets' input format.  Writes the seeds into tests/fuzz/corpus/<target>/
+# (where the inputs the campaigns found, min-*, stay) and
 # tests/fuzz/cxl-mctp.dict.
 #
 #   tests/fuzz/gen-corpus.py [REPO]
@@ -14,7 +15,6 @@
 import hashlib
 import os
 import re
-import shutil
 import struct
 import sys
 
@@ -173,10 +173,9 @@ I2C_SEEDS = {
 
 
 def write_dir(target, seeds):
+    # Only the seeds: inputs the campaigns added stay
     d = os.path.join(OUT, 'corpus', target)
-    if os.path.isdir(d):
-        shutil.rmtree(d)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
     for name, data in sorted(seeds.items()):
         with open(os.path.join(d, name), 'wb') as f:
             f.write(data)
