@@ -33,6 +33,9 @@ const MCTPMessageTypeInfo cxl_mctp_message_types[] = {
 QEMU_BUILD_BUG_ON(ARRAY_SIZE(cxl_mctp_message_types) !=
                   CXL_MCTP_NUM_MESSAGE_TYPES);
 
+/* FM-API command set of Bind and Unbind vPPB (CXL r3.2 Table 8-215) */
+#define CXL_MCTP_SET_VIRTUAL_SWITCH 0x52
+
 static bool cxl_mctp_cci_init(CXLCCI *cci, DeviceState *target,
                               DeviceState *intf, Error **errp)
 {
@@ -53,6 +56,27 @@ static bool cxl_mctp_cci_init(CXLCCI *cci, DeviceState *target,
     return true;
 }
 
+/*
+ * The target was unplugged (device_del, or the guest powering its slot
+ * off): its CCI goes, with a background operation that would end on a
+ * device no longer there, and so does our reference, which would keep
+ * the device (and DEVICE_DELETED) from ever being finalized
+ */
+static void cxl_mctp_target_unrealize(DeviceListener *l, DeviceState *dev)
+{
+    CXLMCTPBinding *b = container_of(l, CXLMCTPBinding, target_gone);
+
+    if (!b->target || dev != DEVICE(b->target)) {
+        return;
+    }
+    trace_cxl_mctp_target_gone(dev->id ?: "");
+    if (b->cci->initialized) {
+        cxl_destroy_cci(b->cci);
+    }
+    object_unref(OBJECT(b->target));
+    b->target = NULL;
+}
+
 bool cxl_mctp_binding_realize(CXLMCTPBinding *b, DeviceState *intf,
                               MCTPEndpoint *mep, Error **errp)
 {
@@ -71,11 +95,19 @@ bool cxl_mctp_binding_realize(CXLMCTPBinding *b, DeviceState *intf,
     mep->types = cxl_mctp_message_types;
     mep->num_types = CXL_MCTP_NUM_MESSAGE_TYPES;
     mep->max_response_size = CXL_MCTP_MAX_RESPONSE_SIZE;
+    b->target_gone = (DeviceListener) {
+        .unrealize = cxl_mctp_target_unrealize,
+    };
+    device_listener_register(&b->target_gone);
     return true;
 }
 
 void cxl_mctp_binding_unrealize(CXLMCTPBinding *b)
 {
+    if (b->target_gone.unrealize) {
+        device_listener_unregister(&b->target_gone);
+        b->target_gone.unrealize = NULL;
+    }
     if (b->cci && b->cci->initialized) {
         cxl_destroy_cci(b->cci);
     }
@@ -83,9 +115,30 @@ void cxl_mctp_binding_unrealize(CXLMCTPBinding *b)
     b->cci = NULL;
 }
 
+/*
+ * The CCI comes back as at power-on.  A background operation started
+ * through it does not run on after the reset, to report or do later what
+ * was asked before it: it is interrupted, nothing of it done (a machine
+ * reset may have reset the target already, which must then not look as
+ * if it had run), except that a vPPB being bound or unbound ends up so,
+ * as cxl_reset_cci() has it (a switch's reset binds it again).
+ */
 void cxl_mctp_binding_reset(CXLMCTPBinding *b)
 {
-    b->cci->payload_max = CXL_MCTP_DEFAULT_PAYLOAD;
+    CXLCCI *cci = b->cci;
+
+    if (!cci->initialized) {                /* the target was unplugged */
+        cci->payload_max = CXL_MCTP_DEFAULT_PAYLOAD;
+        return;
+    }
+    qemu_mutex_lock(&cci->bg.lock);
+    if (cci->bg.runtime &&
+        (cci->bg.opcode >> 8) != CXL_MCTP_SET_VIRTUAL_SWITCH) {
+        timer_del(cci->bg.timer);
+        cci->bg.runtime = 0;
+    }
+    qemu_mutex_unlock(&cci->bg.lock);
+    cxl_reset_cci(cci, CXL_MCTP_DEFAULT_PAYLOAD);
 }
 
 static int cxl_mctp_binding_pre_save(void *opaque)
@@ -165,6 +218,8 @@ size_t cxl_mctp_binding_handle_message(CXLMCTPBinding *b, uint8_t *msg,
         rc = CXL_MBOX_INVALID_PAYLOAD_LENGTH;
     } else if (pl_len > CXL_MAILBOX_MAX_PAYLOAD_SIZE) {
         rc = CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    } else if (!b->target) {
+        rc = CXL_MBOX_INTERNAL_ERROR;       /* unplugged */
     } else if (cxl_mctp_set_is_fmapi(req->command_set) !=
                (type == MCTP_MESSAGE_TYPE_CXL_FMAPI)) {
         /* FM-API commands only over DSP0234, all others only over DSP0281 */

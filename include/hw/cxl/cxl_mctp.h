@@ -42,9 +42,10 @@ extern const MCTPMessageTypeInfo cxl_mctp_message_types[];
  * below from its realize, unrealize, reset and message handler.
  */
 typedef struct CXLMCTPBinding {
-    PCIDevice *target;
+    PCIDevice *target;          /* NULL once the target is unplugged */
     CXLCCI *cci;
     uint32_t payload_max;       /* migrated copy of cci->payload_max */
+    DeviceListener target_gone; /* notices the target's unrealize */
 } CXLMCTPBinding;
 
 #define DEFINE_PROP_CXL_MCTP_TARGET(_state, _field) \
@@ -54,7 +55,9 @@ typedef struct CXLMCTPBinding {
 /*
  * Set up @b's CCI on its target, reached through the device @intf; fails
  * if there is no target or it is neither a switch USP nor a type 3
- * device.  @mep gets the CXL message types and response size.
+ * device.  @mep gets the CXL message types and response size.  If the
+ * target is unplugged, its CCI goes (a background operation with it) and
+ * every CXL request is answered with Internal Error from then on.
  */
 bool cxl_mctp_binding_realize(CXLMCTPBinding *b, DeviceState *intf,
                               MCTPEndpoint *mep, Error **errp);
