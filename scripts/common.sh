@@ -79,6 +79,7 @@ QTESTS=(
     i2c-cxl-mctp-test
     cxl-reset-test
     cxl-dcd-test
+    cxl-mctp-lifecycle-test
 )
 
 # QEMU unit tests (tests/unit) of ours
