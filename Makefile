@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export QEMU_SRC GUEST_EXTRA
 
 .PHONY: all deps qemu firmware guest run check bench series series-check \
-        series-bisect docs ci check-sanitize clean distclean help
+        series-bisect docs ci check-sanitize check-soak clean distclean help
 
 all: qemu firmware guest
 
@@ -31,6 +31,8 @@ help:
 	@echo "make ci         what CI runs: check, series-check, docs, check-sanitize,"
 	@echo "                check-fuzz (.ci/run, .gitlab-ci.yml)"
 	@echo "make check-sanitize  the qtests and a guest boot in a clang ASan + UBSan build"
+	@echo "make check-soak 200k MCTP commands over USB and I2C, malformed input mixed in,"
+	@echo "                QEMU's resident memory watched (not part of make check)"
 	@echo "make fuzz TARGET=NAME [FUZZ_TIME=SECONDS]  libFuzzer on the MCTP endpoints"
 	@echo "                (cxl-mctp-usb, cxl-mctp-usb-uhci, cxl-mctp-i2c, generic-fuzz-"
 	@echo "                designware-i2c-mctp, -ehci-cxl-mctp, -xhci-cxl-mctp) under ASan"
@@ -82,6 +84,9 @@ ci: all
 
 check-sanitize: qemu firmware guest
 	@scripts/sanitize.sh
+
+check-soak: qemu
+	@scripts/soak.sh
 
 # FUZZ_TIME: seconds; FUZZ_RUNS: executions instead; FUZZ_FORK=1: a
 # process per input (scripts/fuzz.sh)

@@ -80,6 +80,7 @@ QTESTS=(
     cxl-reset-test
     cxl-dcd-test
     cxl-mctp-lifecycle-test
+    cxl-mctp-soak-test
 )
 
 # QEMU unit tests (tests/unit) of ours
