@@ -232,10 +232,14 @@ size_t cxl_mctp_binding_handle_message(CXLMCTPBinding *b, uint8_t *msg,
          * Commands cast their payloads to structures: give them aligned
          * buffers, and separate ones (not all commands can write their
          * output over their input).  Past the request the input is zero,
-         * as it is in a mailbox, not what an earlier command left.
+         * as it is in a mailbox, not what an earlier command left.  The
+         * output starts zeroed too: some commands leave reserved bytes
+         * (and Get Physical Port State a field of the upstream port)
+         * unwritten, which would otherwise carry QEMU's stack out.
          */
         memcpy(pl_in, req->payload, pl_len);
         memset(pl_in + pl_len, 0, sizeof(pl_in) - pl_len);
+        memset(pl_out, 0, sizeof(pl_out));
         rc = cxl_process_cci_message(cci, req->command_set, req->command,
                                      pl_len, pl_in, &len_out, pl_out,
                                      &bg_started);

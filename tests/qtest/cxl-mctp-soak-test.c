@@ -26,7 +26,8 @@
  * one the spec says to drop; and the next command works.
  *
  * QEMU's VmRSS is read at 10% and at 100% of the run; it may not grow by
- * more than SOAK_RSS_BOUND_KIB.  The figures go out as "SOAK" test
+ * more than SOAK_RSS_BOUND_KIB (except in an ASan build, whose quarantine
+ * holds freed memory; LeakSanitizer looks for leaks there).  The figures go out as "SOAK" test
  * messages.
  *
  * The full run (200000 commands, about 10 minutes) is registered in slow
@@ -270,7 +271,9 @@ static void soak_tunnel(Soak *s, SoakEP *ep, int hops, const uint8_t *hop,
     int i;
 
     g_assert_cmpint(hops, <=, ARRAY_SIZE(tags));
-    memcpy(msg, in, in_len);
+    if (in_len) {
+        memcpy(msg, in, in_len);
+    }
     for (i = hops - 1; i >= 0; i--) {
         tags[i] = s->t.cxl_tag++;
         outer[0] = hop[i];
@@ -358,6 +361,32 @@ static uint32_t check_supported_logs(Soak *s)
     g_assert(!memcmp(s->out + 8, cxl_cel_uuid, sizeof(cxl_cel_uuid)));
     g_assert_cmpuint(ldl_le_p(s->out + 24), >=, 4);
     return ldl_le_p(s->out + 24);
+}
+
+/*
+ * What a command does not write of its answer is zero, not what the
+ * command before left in the binding's output buffer (QEMU's stack, in a
+ * build without -ftrivial-auto-var-init=zero): Get Physical Port State of
+ * the downstream ports (a Supported LD Count of 3 each), then of the
+ * upstream port alone, whose count and reserved bytes the command leaves
+ */
+static void check_port_state_holes(Soak *s, SoakEP *ep)
+{
+    static const uint8_t dsps[] = { CXL_NUM_DSPS, 0, 1, 2 };
+    static const uint8_t usp[] = { 1, CXL_USP_PORT };
+    int i;
+
+    soak_ok(s, ep, OP_PORT_STATE, dsps, sizeof(dsps), 4 + 16 * CXL_NUM_DSPS);
+    for (i = 0; i < CXL_NUM_DSPS; i++) {
+        g_assert_cmpuint(s->out[4 + 16 * i + 15], ==, 3);
+    }
+    soak_ok(s, ep, OP_PORT_STATE, usp, sizeof(usp), 4 + 16);
+    g_assert_cmpuint(s->out[4], ==, CXL_USP_PORT);
+    for (i = 1; i < 4; i++) {
+        g_assert_cmphex(s->out[i], ==, 0);              /* reserved */
+    }
+    g_assert_cmphex(s->out[4 + 3], ==, 0);              /* reserved */
+    g_assert_cmphex(s->out[4 + 15], ==, 0);             /* LD count */
 }
 
 /* Well-formed command @g to @ep; its answer checked */
@@ -778,6 +807,9 @@ static void soak_start(Soak *s, uint32_t seed)
         g_assert_cmpuint(s->out[0], ==, RSP_LIMIT_LOG2);
         soak_ok(s, ep, OP_GET_SUPPORTED_LOGS, NULL, 0, 0x1c);
         ep->cel_size = check_supported_logs(s);
+        if (ep->target == TG_SWITCH) {
+            check_port_state_holes(s, ep);
+        }
         if (ep->target == TG_SWITCH && !s->ld_cel_size) {
             static const uint8_t hop[2] = { CXL_DCD_PORT, 0 };
 
@@ -876,7 +908,16 @@ static void test_soak(const void *data)
     g_test_message("SOAK QEMU VmRSS at 10%%: %lu KiB, at 100%%: %lu KiB, "
                    "difference %+ld KiB (bound %d KiB)", rss10, rss100, drift,
                    SOAK_RSS_BOUND_KIB);
+#ifdef QEMU_SANITIZE_ADDRESS
+    /*
+     * QEMU is built with ASan too: freed memory waits in its quarantine
+     * (256 MiB) before reuse, so the resident set grows; LeakSanitizer
+     * checks for leaks when QEMU exits instead
+     */
+    g_test_message("SOAK ASan build: VmRSS not bounded");
+#else
     g_assert_cmpint(labs(drift), <=, SOAK_RSS_BOUND_KIB);
+#endif
 
     /* The endpoints all still answer */
     for (i = 0; i < NUM_EPS; i++) {
