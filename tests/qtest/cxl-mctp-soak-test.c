@@ -27,8 +27,8 @@
  *
  * QEMU's VmRSS is read at 10% and at 100% of the run; it may not grow by
  * more than SOAK_RSS_BOUND_KIB (except in an ASan build, whose quarantine
- * holds freed memory; LeakSanitizer looks for leaks there).  The figures go out as "SOAK" test
- * messages.
+ * holds freed memory; LeakSanitizer looks for leaks there).  The
+ * figures go out as "SOAK" test messages.
  *
  * The full run (200000 commands, about 10 minutes) is registered in slow
  * mode only (-m slow; scripts/soak.sh, make check-soak); quick mode runs
