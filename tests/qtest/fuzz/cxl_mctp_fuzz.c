@@ -356,12 +356,20 @@ static bool i2c_recv(void)
         return false;
     }
     decode_bytes("frame to us", frame, MIN(len, sizeof(frame)));
-    if (len < 3 + MCTP_HDR_SIZE + 1 || len > SMBUS_FRAME_MAX) {
-        finding("I2C: a frame of %zu bytes", len);
+    if (len > SMBUS_FRAME_MAX || (len && frame[0] != SMBUS_MCTP_COMMAND)) {
+        finding("I2C: a frame of %zu bytes, command %02x", len, frame[0]);
     }
-    if (frame[0] != SMBUS_MCTP_COMMAND || frame[1] + 3 != len) {
-        finding("I2C: command %02x, byte count %u in a %zu-byte frame",
-                frame[0], frame[1], len);
+    if (len < 2 || frame[1] + 3 > len) {
+        /*
+         * Cut short: an endpoint gives a frame up, with a STOP, when its
+         * receiver holds the bus past the SMBus timeout (the input did
+         * not read our RX FIFO for that long)
+         */
+        DECODE("  (cut short: its sender gave up)\n");
+        return true;
+    }
+    if (frame[1] + 3 != len || len < 3 + MCTP_HDR_SIZE + 1) {
+        finding("I2C: byte count %u in a %zu-byte frame", frame[1], len);
     }
     src = frame[2] >> 1;
     if (!(frame[2] & SMBUS_MCTP_SRC_BIT) ||
