@@ -112,6 +112,8 @@ typedef struct CMFuzz {
     unsigned mtu[2];
     int cur;
     uint8_t i2c_dest;       /* I2C: where writes go (usually addr[cur]) */
+    uint8_t rx_frame[SMBUS_FRAME_MAX + 1];  /* I2C: a frame begun, no STOP */
+    size_t rx_len;
     bool decode;
     bool nofork;
     bool reconfigure;       /* a control transfer may have deconfigured */
@@ -323,7 +325,10 @@ static bool i2c_target_recv(uint8_t *buf, size_t maxlen, size_t *len)
 {
     unsigned i;
 
-    *len = 0;
+    /* A frame still coming when the last call gave up goes on */
+    *len = F.rx_len;
+    memcpy(buf, F.rx_frame, MIN(F.rx_len, maxlen));
+    F.rx_len = 0;
     for (i = 0; i < FUZZ_I2C_MAX_POLLS; i++) {
         while (qdw_i2c_readl(F.t.i2c, DW_IC_STATUS) & DW_IC_STATUS_RFNE) {
             uint32_t data = qdw_i2c_readl(F.t.i2c, DW_IC_DATA_CMD);
@@ -339,6 +344,8 @@ static bool i2c_target_recv(uint8_t *buf, size_t maxlen, size_t *len)
         }
         qtest_clock_step(F.t.qts, FUZZ_I2C_POLL_NS);
     }
+    F.rx_len = *len;
+    memcpy(F.rx_frame, buf, MIN(*len, sizeof(F.rx_frame)));
     return false;
 }
 
