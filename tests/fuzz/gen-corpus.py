@@ -172,6 +172,33 @@ I2C_SEEDS = {
 }
 
 
+def sweep_seeds():
+    # Every opcode of the sweep test's table with its minimum payload
+    # length (zeros), over CCI and FM-API, to both endpoints: one seed per
+    # command set, so that campaigns start past the handlers' length
+    # checks
+    sweep = open(os.path.join(REPO, 'tests', 'qtest',
+                              'cxl-mctp-sweep-test.c')).read()
+    sets = {}
+    for op, n in re.findall(r'\{ 0x([0-9a-fA-F]{4}), "[^"]*", ([^,}]+)',
+                            sweep):
+        try:
+            length = eval(n.replace('CXL_HDR_SIZE', '12'), {})
+        except Exception:
+            continue
+        sets.setdefault(int(op, 16) >> 8, []).append((int(op, 16), length))
+    seeds = {}
+    for cs, ops in sets.items():
+        data = b''
+        for ep in (0, 1):
+            data += switch(ep)
+            for op, length in ops:
+                for cci in (True, False):
+                    data += cxl(op, bytes(length), cci=cci) + drain()
+        seeds['sweep-set-%02x' % cs] = data
+    return seeds
+
+
 def write_dir(target, seeds):
     # Only the seeds: inputs the campaigns added stay
     d = os.path.join(OUT, 'corpus', target)
@@ -222,9 +249,10 @@ def write_dict():
 
 
 def main():
-    n = write_dir('cxl-mctp-usb', {**SEEDS, **USB_SEEDS})
-    write_dir('cxl-mctp-usb-uhci', {**SEEDS, **USB_SEEDS})
-    m = write_dir('cxl-mctp-i2c', {**SEEDS, **I2C_SEEDS})
+    sweep = sweep_seeds()
+    n = write_dir('cxl-mctp-usb', {**SEEDS, **USB_SEEDS, **sweep})
+    write_dir('cxl-mctp-usb-uhci', {**SEEDS, **USB_SEEDS, **sweep})
+    m = write_dir('cxl-mctp-i2c', {**SEEDS, **I2C_SEEDS, **sweep})
     ops = write_dict()
     print('gen-corpus: %d USB seeds, %d I2C seeds, %d opcodes in the dictionary'
           % (n, m, ops))
