@@ -44,6 +44,18 @@ qemu_configure_args() {
          --cc=/usr/lib/ccache/$cc --cxx=/usr/lib/ccache/$cxx --host-cc=$cc
 }
 
+# The clang ASan + UBSan tree of make check-sanitize, also configured with
+# --enable-fuzzing for make fuzz: qemu_configure_args clang without
+# -Werror, plus the sanitizers and libFuzzer's instrumentation.
+SBUILD=$WORK/build-san
+sanitize_configure_args() {
+    local a
+    for a in $(qemu_configure_args clang) --enable-asan --enable-ubsan \
+             --enable-fuzzing; do
+        [ "$a" = --enable-werror ] || echo "$a"
+    done
+}
+
 # qemu_configure SRC BUILDDIR ARG...: configure QEMU's tree SRC in BUILDDIR
 # with ARG..., unless it was configured with the same arguments already
 # (the stamp .cxl-mctp-configure-args), saying so; configure's output is in

@@ -29,7 +29,6 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-SBUILD=$WORK/build-san
 BIN=$SBUILD/qemu-fuzz-x86_64
 DICT=$REPO/tests/fuzz/cxl-mctp.dict
 SEEDS=$REPO/tests/fuzz/corpus
@@ -50,14 +49,8 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1:print_stac
 build() {
     exec 9>"$WORK.lock"
     flock 9
-    if [ ! -f "$SBUILD/build.ninja" ]; then
-        local args=() a
-        for a in $(qemu_configure_args clang) --enable-asan --enable-ubsan \
-                 --enable-fuzzing; do
-            [ "$a" = --enable-werror ] || args+=("$a")
-        done
-        qemu_configure "$WORK" "$SBUILD" "${args[@]}" || die "configure failed"
-    fi
+    qemu_configure "$WORK" "$SBUILD" $(sanitize_configure_args) ||
+        die "configure failed"
     say "building qemu-fuzz-x86_64 in $SBUILD..."
     CCACHE_BASEDIR=$WORK CCACHE_NOHASHDIR=1 nice make -C "$SBUILD" -j"$JOBS" \
         --no-print-directory qemu-fuzz-x86_64 > "$SBUILD/make-fuzz.log" 2>&1 ||

@@ -11,17 +11,9 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-SBUILD=$WORK/build-san
-# The configuration of `make`'s build with clang, without -Werror, plus
-# the sanitizers and libFuzzer's instrumentation.
-args=()
-for a in $(qemu_configure_args clang) --enable-asan --enable-ubsan \
-         --enable-fuzzing; do
-    [ "$a" = --enable-werror ] || args+=("$a")
-done
 exec 9>"$WORK.lock"
 flock 9
-qemu_configure "$WORK" "$SBUILD" "${args[@]}" || die "configure failed"
+qemu_configure "$WORK" "$SBUILD" $(sanitize_configure_args) || die "configure failed"
 say "building it (a full build the first time: about 5 minutes on 2 cores with ccache, 15 without)..."
 t=$(date +%s)
 CCACHE_BASEDIR=$WORK CCACHE_NOHASHDIR=1 make -C "$SBUILD" -j"$JOBS" --no-print-directory \
