@@ -120,6 +120,12 @@ typedef struct CMFuzz {
      * of either side, and frames are not checked
      */
     unsigned i2c_disturbed;
+    /*
+     * USB: an IN transfer of the input's length may have taken part of the
+     * device's transfer; the next IN gets the rest, which starts wherever
+     * the cut was, and is not checked
+     */
+    bool in_cut[2];
     bool decode;
     bool nofork;
     bool reconfigure;       /* a control transfer may have deconfigured */
@@ -278,6 +284,8 @@ static bool usb_in(QUSBDevice *dev, size_t maxlen, bool check)
     size_t actual = 0;
     QUSBStatus st;
 
+    int i = dev == F.dev[0] ? 0 : 1;
+
     maxlen = MIN(maxlen, sizeof(buf));
     st = usb_bulk_in(dev, buf, maxlen, &actual);
     DECODE("  IN (max %zu): %s, %zu bytes\n", maxlen, qusb_status_str(st),
@@ -290,9 +298,10 @@ static bool usb_in(QUSBDevice *dev, size_t maxlen, bool check)
         return false;
     }
     decode_bytes("data", buf, actual);
-    if (check) {
+    if (check && !F.in_cut[i]) {
         usb_check_in(buf, actual);
     }
+    F.in_cut[i] = !check;
     return true;
 }
 
