@@ -1747,6 +1747,26 @@ static void test_uhci_fmapi_identify_switch(void)
 }
 
 /*
+ * A Get Physical Port State request in @req for @nports ports (every
+ * downstream port and the upstream port, in turn), its payload padded
+ * with zeroes to @pl bytes
+ */
+static void port_state_request(uint8_t *req, unsigned nports, size_t pl)
+{
+    unsigned i;
+
+    memset(req, 0, CXL_HDR_SIZE + pl);
+    req[0] = CXL_CATEGORY_REQ;
+    req[3] = CXL_CMD_GET_PHYS_PORT_STATE;
+    req[4] = CXL_SET_PHYS_SWITCH;
+    req[5] = pl;
+    req[CXL_HDR_SIZE] = nports;
+    for (i = 0; i < nports; i++) {
+        req[CXL_HDR_SIZE + 1 + i] = i % (CXL_NUM_DSPS + 1);
+    }
+}
+
+/*
  * A multi-packet request whose DSP0283 packets span USB packets, and a
  * response that fills a 512-byte IN transfer: Get Physical Port State
  * for 30 ports, the request padded to 100 bytes of payload (the command
@@ -1772,14 +1792,7 @@ static void test_uhci_fmapi_spanning_packets(void)
     uint8_t tag;
     int round, i;
 
-    req[0] = CXL_CATEGORY_REQ;
-    req[3] = CXL_CMD_GET_PHYS_PORT_STATE;
-    req[4] = CXL_SET_PHYS_SWITCH;
-    req[5] = PL;
-    req[CXL_HDR_SIZE] = NPORTS;
-    for (i = 0; i < NPORTS; i++) {
-        req[CXL_HDR_SIZE + 1 + i] = i % (CXL_NUM_DSPS + 1);
-    }
+    port_state_request(req, NPORTS, PL);
 
     mctp_test_start_uhci(&t);
     for (round = 0; round < 3; round++) {
@@ -2149,14 +2162,7 @@ static void test_xhci_fmapi_spanning_packets(void)
     uint8_t tag;
     int round, i;
 
-    req[0] = CXL_CATEGORY_REQ;
-    req[3] = CXL_CMD_GET_PHYS_PORT_STATE;
-    req[4] = CXL_SET_PHYS_SWITCH;
-    req[5] = PL;
-    req[CXL_HDR_SIZE] = NPORTS;
-    for (i = 0; i < NPORTS; i++) {
-        req[CXL_HDR_SIZE + 1 + i] = i % (CXL_NUM_DSPS + 1);
-    }
+    port_state_request(req, NPORTS, PL);
 
     mctp_test_start_xhci(&t);
     for (round = 0; round < 3; round++) {
