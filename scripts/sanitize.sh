@@ -24,16 +24,18 @@ say "built in $(( $(date +%s) - t )) s"
 flock -u 9
 
 log=$BUILD/check-sanitize.log
+# What a sanitizer report starts with, in a log
+REPORT='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:print_summary=1
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1:print_stacktrace=1
 rc=0
 "$SBUILD/pyvenv/bin/meson" test -C "$SBUILD" --no-rebuild --print-errorlogs \
     "${QTESTS[@]/#/qtest-x86_64/}" "${UNIT_TESTS[@]}" > "$log" 2>&1 || rc=1
 grep -E '^ *[0-9]+/[0-9]+ ' "$log" || true
-reports=$(grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+reports=$(grep -cE "$REPORT" \
               "$SBUILD/meson-logs/testlog.txt" || true)
 if [ "$rc" != 0 ] || [ "$reports" != 0 ]; then
-    grep -E -A15 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+    grep -E -A15 "$REPORT" \
         "$SBUILD/meson-logs/testlog.txt" | head -n 200
     die "$reports sanitizer reports (full log: $SBUILD/meson-logs/testlog.txt)"
 fi
@@ -49,10 +51,10 @@ grc=0
 CXL_MCTP_QEMU=$SBUILD/qemu-system-x86_64 FM_CLIENT_LOG=$glog \
     CONCURRENT_COMMANDS=${SANITIZE_CONCURRENT:-300} BOOT_TIMEOUT=900 \
     "$REPO/tests/guest/fm-client-test.sh" ehci > "$gtap" 2>&1 || grc=$?
-reports=$(grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$glog" || true)
+reports=$(grep -cE "$REPORT" "$glog" || true)
 if [ "$grc" != 0 ] || [ "$reports" != 0 ]; then
     grep -E '^not ok' "$gtap" | head -n 20
-    grep -E -A25 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$glog" | head -n 200
+    grep -E -A25 "$REPORT" "$glog" | head -n 200
     die "guest test: exit $grc, $reports sanitizer reports (TAP: $gtap, QEMU: $glog)"
 fi
 say "guest test: $(grep -c '^ok' "$gtap") checks passed, no sanitizer report"
