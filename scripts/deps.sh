@@ -15,6 +15,8 @@ pkgs=(
     bc libelf-dev cpio xz-utils busybox-static
     seabios ipxe-qemu valgrind
     clang python3-sphinx python3-sphinx-rtd-theme
+    # socat and ldattach (util-linux): tests/project/host-fm-test.sh
+    socat util-linux
 )
 # From bookworm-backports: QEMU 10.2 wants meson >= 1.5; pycotap for TAP.
 bpo_pkgs=(meson python3-pycotap)
