@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cxl-mctp-client: a small in-guest fabric manager for the usb-cxl-mctp
- * and i2c_mctp_cxl endpoints, with AF_MCTP sockets and rtnetlink only (no
- * mctp tool, no mctpd, no libcxlmi).
+ * cxl-mctp-client: a small in-guest fabric manager for the usb-cxl-mctp,
+ * i2c_mctp_cxl and cxl-mctp-serial endpoints, with AF_MCTP sockets and
+ * rtnetlink only (no mctp tool, no mctpd, no libcxlmi).
  *
+ *   cxl-mctp-client ldisc TTY...
+ *       put the MCTP line discipline (N_MCTP, Linux's mctp-serial, DSP0253)
+ *       on each TTY, which makes an mctpserialN link of it, then stay in
+ *       the background holding the TTYs open (the links last as long as
+ *       that process), as ldattach does; the foreground process exits 0
+ *       once every link is there
  *   cxl-mctp-client setup [--local-eid N] [--net N] [--i2c-addrs A,B,...]
- *       for every MCTP link (mctpusbN, and mctpi2cN for each of the I2C
- *       addresses given): local EID N (default 8), network id N (if
+ *       [--link NAME]
+ *       for every MCTP link (mctpusbN and mctpserialN, and mctpi2cN for
+ *       each of the I2C addresses given; with --link, only the netdev
+ *       NAME): local EID N (default 8), network id N (if
  *       given), link up, then what mctpd's SetupEndpoint does: Get/Set
  *       Endpoint ID at the null EID (EIDs 20, 21, ... per endpoint), on
  *       I2C at the endpoint's address (extended addressing) and a
@@ -17,7 +25,7 @@
  *       tunnel 53h) or type 3 (54h, 56h) commands, and on each Set
  *       Response Message Limit and a 1 KiB Get Log of the Command Effects
  *       Log (with the number of MCTP packets it took); each of these lines
- *       starts with the transport, "usb " or "i2c "
+ *       starts with the transport, "usb ", "i2c " or "serial "
  *   cxl-mctp-client bench [N] [...]
  *       setup, then N round trips per endpoint (and through the in-band
  *       mailbox of each type 3 device)
@@ -40,6 +48,19 @@
  *       before the unbind and writes a pattern through /dev/pmemN, then
  *       after the bind checks the endpoint port probed again and reads
  *       the pattern back through a new region
+ *   --remote-wait S (with --bind-cycle)
+ *       the host that sees the switch's devices is another machine (this
+ *       one is its BMC): the bind cycle takes the first vPPB bound to a
+ *       type 3 device (or the one with serial --cycle-sn SN), unbinds it,
+ *       waits S seconds for the host to let the device go, binds it again;
+ *       the host's side is "host-watch" there
+ *   cxl-mctp-client host-watch SN [SECONDS]
+ *       on the managed host, while a fabric manager elsewhere unbinds and
+ *       binds the vPPB of the type 3 device with serial number SN: with
+ *       persistent memory, a region and a pattern written as --bind-cycle
+ *       does ("host-watch ... ready" once done), then wait (at most SECONDS,
+ *       default 120) for the host to lose the device, and for it to come
+ *       back: its endpoint port probed and the pattern read back
  *
  * and on an endpoint already set up (EID, after "setup"):
  *   identify EID            Identify (0001h)
@@ -68,6 +89,7 @@
 #define _GNU_SOURCE            /* O_DIRECT, scandir() and versionsort() */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -85,6 +107,7 @@
 #include <sys/sysmacros.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <termios.h>
 #include <linux/cxl_mem.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
@@ -101,6 +124,9 @@
 #endif
 #ifndef ARPHRD_MCTP
 #define ARPHRD_MCTP 290
+#endif
+#ifndef N_MCTP
+#define N_MCTP 28               /* include/uapi/linux/tty.h */
 #endif
 
 #define LOCAL_EID       8       /* our EID on every link, by default */
@@ -175,10 +201,11 @@ static const uint8_t cel_uuid[16] = {
 };
 
 struct link {
-    char name[IFNAMSIZ];        /* mctpusbN, or mctpi2cN:0xNN */
-    char dev[IFNAMSIZ];         /* the netdev: mctpusbN, mctpi2cN */
+    char name[IFNAMSIZ];        /* mctpusbN, mctpserialN, or mctpi2cN:0xNN */
+    char dev[IFNAMSIZ];         /* the netdev: mctpusbN, mctpserialN, ... */
     int ifindex;
     bool i2c;                   /* haddr is the endpoint's I2C address */
+    bool serial;                /* mctp-serial (DSP0253) */
     uint8_t haddr;
     uint8_t eid;                /* 0 until set up */
     uint8_t types[32];          /* message types besides control */
@@ -204,8 +231,17 @@ static uint32_t mctp_net = MCTP_NET_ANY;
 static uint8_t i2c_addrs[MAX_MCTP_LINKS];
 static unsigned n_i2c_addrs;
 static uint8_t local_eid = LOCAL_EID;
-/* The transport of the endpoint being described: "usb ", "i2c " or "" */
+/* The transport of the endpoint being described: "usb ", "i2c ", ... */
 static const char *via = "";
+/* setup --link: the only netdev to set up ("": all) */
+static char only_link[IFNAMSIZ];
+/*
+ * --remote-wait: the managed host is elsewhere; seconds to give it between
+ * unbind and bind (0: the host is this machine).  --cycle-sn: the device
+ * whose vPPB to cycle (0: the first bound to a type 3 device).
+ */
+static unsigned remote_wait_s;
+static uint64_t cycle_sn;
 
 static void say(const char *fmt, ...)
 {
@@ -496,8 +532,9 @@ static int link_cmp(const void *a, const void *b)
 }
 
 /*
- * The MCTP network devices (type ARPHRD_MCTP) whose name is mctpusbN, one
- * endpoint each, and mctpi2cN, one endpoint per --i2c-addrs address
+ * The MCTP network devices (type ARPHRD_MCTP) whose name is mctpusbN or
+ * mctpserialN, one endpoint each, and mctpi2cN, one endpoint per
+ * --i2c-addrs address (only only_link, if set)
  */
 static unsigned find_links(struct link *links)
 {
@@ -511,10 +548,12 @@ static unsigned find_links(struct link *links)
     }
     while ((de = readdir(d)) && n < MAX_MCTP_LINKS) {
         bool i2c = !strncmp(de->d_name, "mctpi2c", 7);
+        bool serial = !strncmp(de->d_name, "mctpserial", 10);
         int type, ifindex;
 
-        if ((!i2c && strncmp(de->d_name, "mctpusb", 7)) ||
-            strlen(de->d_name) + 6 >= IFNAMSIZ ||
+        if ((!i2c && !serial && strncmp(de->d_name, "mctpusb", 7)) ||
+            (only_link[0] && strcmp(de->d_name, only_link)) ||
+            strlen(de->d_name) + (i2c ? 6 : 0) >= IFNAMSIZ ||
             read_int(dir, de->d_name, "type", &type) || type != ARPHRD_MCTP ||
             read_int(dir, de->d_name, "ifindex", &ifindex)) {
             continue;
@@ -523,6 +562,7 @@ static unsigned find_links(struct link *links)
             memset(&links[n], 0, sizeof(links[n]));
             links[n].ifindex = ifindex;
             links[n].i2c = i2c;
+            links[n].serial = serial;
             strcpy(links[n].dev, de->d_name);
             if (i2c) {
                 links[n].haddr = i2c_addrs[a];
@@ -706,7 +746,7 @@ static int setup_endpoint(struct link *l, uint8_t want_eid)
             .smctp_tag = MCTP_TAG_OWNER,
         },
         .smctp_ifindex = l->ifindex,
-        .smctp_halen = l->i2c,  /* USB: no physical address */
+        .smctp_halen = l->i2c,  /* USB, serial: no physical address */
         .smctp_haddr = { l->haddr },
     };
     struct sockaddr_mctp eid_addr = {
@@ -810,7 +850,7 @@ out:
 /* The prefix of the lines about the endpoint on @l */
 static const char *link_via(const struct link *l)
 {
-    return l->i2c ? "i2c " : "usb ";
+    return l->i2c ? "i2c " : l->serial ? "serial " : "usb ";
 }
 
 static bool link_has_type(const struct link *l, uint8_t type)
@@ -840,7 +880,8 @@ static unsigned setup(struct link *links)
         usleep(100 * 1000);
     }
     if (!n) {
-        fail("no mctpusbN or mctpi2cN link (type %d) in /sys/class/net",
+        fail("no mctpusbN, mctpserialN or mctpi2cN link%s%s (type %d) in "
+             "/sys/class/net", only_link[0] ? " named " : "", only_link,
              ARPHRD_MCTP);
         return 0;
     }
@@ -2131,11 +2172,11 @@ static bool host_sees_pci(const char *bdf)
 }
 
 /*
- * Wait (at most HOST_TIMEOUT_S) for the host to see the device with
+ * Wait (at most host_timeout_s) for the host to see the device with
  * serial @sn, PCI device @bdf, come (@present: its memdev in @mem) or go
  * (printed); how long it took in @secs
  */
-#define HOST_TIMEOUT_S  20
+static unsigned host_timeout_s = 20;
 static int host_wait(uint64_t sn, char *bdf, bool present, char *mem,
                      double *secs)
 {
@@ -2154,9 +2195,9 @@ static int host_wait(uint64_t sn, char *bdf, bool present, char *mem,
         if (mem_seen == present && pci_seen == present) {
             break;
         }
-        if (t > HOST_TIMEOUT_S) {
-            return fail("host view of sn 0x%llx after %d s: pci %s %s, "
-                        "memdev %s", (unsigned long long)sn, HOST_TIMEOUT_S,
+        if (t > host_timeout_s) {
+            return fail("host view of sn 0x%llx after %u s: pci %s %s, "
+                        "memdev %s", (unsigned long long)sn, host_timeout_s,
                         bdf, pci_seen ? "present" : "gone",
                         mem_seen ? mem : "gone");
         }
@@ -2436,7 +2477,7 @@ static bool host_endpoint(struct pmem_host *h, char *seen, size_t size)
 }
 
 /*
- * Wait (at most HOST_TIMEOUT_S) for the endpoint port of the memdev with
+ * Wait (at most host_timeout_s) for the endpoint port of the memdev with
  * serial h->sn to probe; how long it took in @secs, what the host has
  * if it did not in @seen
  */
@@ -2446,7 +2487,7 @@ static int host_endpoint_wait(struct pmem_host *h, double *secs, char *seen,
     double t0 = now_s();
 
     while (!host_endpoint(h, seen, size)) {
-        if (now_s() - t0 > HOST_TIMEOUT_S) {
+        if (now_s() - t0 > host_timeout_s) {
             return -1;
         }
         usleep(POLL_US);
@@ -2941,9 +2982,9 @@ static int host_back(struct pmem_host *h, char *bdf)
     }
     if (host_endpoint_wait(h, &t_ep, seen, sizeof(seen))) {
         return fail("host sn 0x%llx: pci %s and %s back in %.2f s, but no "
-                    "endpoint port probed after %d s more: %s",
+                    "endpoint port probed after %u s more: %s",
                     (unsigned long long)h->sn, bdf, mem, t_mem,
-                    HOST_TIMEOUT_S, seen);
+                    host_timeout_s, seen);
     }
     t_ep = now_s() - t0;
     say("host sn 0x%llx: %s %s bound to cxl_port, decoders %s",
@@ -2980,8 +3021,11 @@ static int host_back(struct pmem_host *h, char *bdf)
  * device and CXL memdev), bind it again and check it comes back.  On a
  * device with persistent memory the host uses it on both sides of the
  * cycle: a region through sysfs, a pattern written through /dev/pmemN
- * before the unbind and read back after the bind.
+ * before the unbind and read back after the bind.  With --remote-wait the
+ * host is another machine (bind_cycle_remote()).
  */
+static int bind_cycle_remote(struct cxl_ep *ep, int vppb, uint8_t port,
+                             uint64_t sn);
 static void bind_cycle(struct link *links, unsigned n_links)
 {
     unsigned i, done = 0;
@@ -3012,9 +3056,14 @@ static void bind_cycle(struct link *links, unsigned n_links)
             }
             if (status == VPPB_BOUND_PORT &&
                 !cxl_tunnel_identify(&ep, port, &sn) &&
-                host_sees_memdev(sn, mem, bdf)) {
+                (remote_wait_s ? !cycle_sn || sn == cycle_sn :
+                 host_sees_memdev(sn, mem, bdf))) {
                 break;
             }
+        }
+        if (remote_wait_s) {
+            done += !bind_cycle_remote(&ep, vppb, port, sn);
+            goto next;
         }
         say("bind-cycle eid %u vppb %d port %u sn 0x%llx pci %s %s",
             ep.eid, vppb, port, (unsigned long long)sn, bdf, mem);
@@ -3045,6 +3094,186 @@ next:
     if (!done) {
         fail("bind cycle: it went through on no switch endpoint");
     }
+}
+
+/*
+ * The bind cycle of a fabric manager that is not on the managed host (a
+ * BMC): unbind vPPB @vppb, bound to @port where the device with serial
+ * @sn is, give the host remote_wait_s seconds to let it go (its hot-plug
+ * driver removes it; the host's "host-watch" reports that), bind it again
+ * and check the device answers a tunnelled Identify again
+ */
+static int bind_cycle_remote(struct cxl_ep *ep, int vppb, uint8_t port,
+                             uint64_t sn)
+{
+    uint64_t sn_after = 0;
+    int status;
+
+    say("bind-cycle eid %u vppb %d port %u sn 0x%llx (the host is another "
+        "machine)", ep->eid, vppb, port, (unsigned long long)sn);
+    status = vppb_bind(ep, vppb, -1);
+    if (status != VPPB_UNBOUND) {
+        return fail("bind cycle eid %u: vPPB %d %s after Unbind vPPB",
+                    ep->eid, vppb,
+                    status < 0 ? "unknown" : vppb_status[status & 3]);
+    }
+    port_state(ep, port);
+    say("bind-cycle eid %u vppb %d: %u s for the host to let sn 0x%llx go",
+        ep->eid, vppb, remote_wait_s, (unsigned long long)sn);
+    sleep(remote_wait_s);
+    status = vppb_bind(ep, vppb, port);
+    if (status != VPPB_BOUND_PORT) {
+        return fail("bind cycle eid %u: vPPB %d %s after Bind vPPB", ep->eid,
+                    vppb, status < 0 ? "unknown" : vppb_status[status & 3]);
+    }
+    if (port_state(ep, port) || cxl_tunnel_identify(ep, port, &sn_after)) {
+        return -1;
+    }
+    if (sn_after != sn) {
+        return fail("bind cycle eid %u: port %u has sn 0x%llx after the "
+                    "bind, 0x%llx before", ep->eid, port,
+                    (unsigned long long)sn_after, (unsigned long long)sn);
+    }
+    say("bind-cycle eid %u vppb %d port %u: sn 0x%llx unbound and bound "
+        "again, answering through the switch", ep->eid, vppb, port,
+        (unsigned long long)sn);
+    return 0;
+}
+
+/*
+ * host-watch: this is the managed host, and a fabric manager elsewhere
+ * unbinds and binds the vPPB of the device with serial @sn.  The host
+ * uses the device's persistent memory (if it has some) before, waits at
+ * most @secs for the device to go, then for it to come back usable.
+ */
+static int host_watch(uint64_t sn, unsigned secs)
+{
+    struct pmem_host h = { .sn = sn };
+    char mem[32], bdf[32] = "";
+    double t;
+
+    host_timeout_s = secs;
+    if (host_wait(sn, bdf, true, mem, &t)) {
+        return -1;
+    }
+    say("host-watch sn 0x%llx: pci %s %s", (unsigned long long)sn, bdf,
+        mem);
+    if (memdev_pmem_size(mem) && pmem_before_unbind(&h)) {
+        return -1;
+    }
+    say("host-watch sn 0x%llx: ready; waiting up to %u s for a fabric "
+        "manager to take the device away", (unsigned long long)sn, secs);
+    if (host_wait(sn, bdf, false, mem, &t)) {
+        return -1;
+    }
+    return host_back(&h, bdf);
+}
+
+/* ------------------------------------------------------------------------ */
+/* MCTP over a serial line: the mctp-serial line discipline                 */
+
+#define LDISC_WAIT_MS   2000    /* for the link of a TTY to appear */
+
+/* The names of the mctpserialN netdevs, at most @max, into @names */
+static unsigned serial_links(char (*names)[IFNAMSIZ], unsigned max)
+{
+    DIR *d = opendir("/sys/class/net");
+    struct dirent *de;
+    unsigned n = 0;
+
+    if (!d) {
+        return 0;
+    }
+    while ((de = readdir(d)) && n < max) {
+        if (!strncmp(de->d_name, "mctpserial", 10) &&
+            strlen(de->d_name) < IFNAMSIZ) {
+            strcpy(names[n++], de->d_name);
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * Put N_MCTP on @tty (raw, 115200 baud, modem lines ignored): the fd, kept
+ * open for the link to last, its netdev's name in @link; or -1
+ */
+static int ldisc_attach(const char *tty, char *link)
+{
+    char before[MAX_MCTP_LINKS][IFNAMSIZ], now[MAX_MCTP_LINKS][IFNAMSIZ];
+    unsigned nb = serial_links(before, MAX_MCTP_LINKS), nn, i, j, waited;
+    int ldisc = N_MCTP;
+    struct termios t;
+    int fd;
+
+    fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        return fail("ldisc %s: open: %s", tty, strerror(errno));
+    }
+    if (tcgetattr(fd, &t) == 0) {
+        cfmakeraw(&t);
+        t.c_cflag |= CLOCAL | CREAD;
+        t.c_cflag &= ~CRTSCTS;
+        cfsetispeed(&t, B115200);
+        cfsetospeed(&t, B115200);
+        if (tcsetattr(fd, TCSANOW, &t)) {
+            say("note ldisc %s: tcsetattr: %s", tty, strerror(errno));
+        }
+    }
+    if (ioctl(fd, TIOCSETD, &ldisc)) {
+        fail("ldisc %s: TIOCSETD N_MCTP (%d): %s", tty, N_MCTP,
+             strerror(errno));
+        close(fd);
+        return -1;
+    }
+    /* The new mctpserialN: the one that was not there before */
+    for (waited = 0; waited <= LDISC_WAIT_MS; waited += 20) {
+        nn = serial_links(now, MAX_MCTP_LINKS);
+        for (i = 0; i < nn; i++) {
+            for (j = 0; j < nb && strcmp(now[i], before[j]); j++) {
+                ;
+            }
+            if (j == nb) {
+                strcpy(link, now[i]);
+                return fd;
+            }
+        }
+        usleep(20 * 1000);
+    }
+    fail("ldisc %s: N_MCTP set, but no new mctpserialN link", tty);
+    close(fd);
+    return -1;
+}
+
+/*
+ * ldisc TTY...: N_MCTP on each; then, if all went well, a child keeps
+ * them open (the links last until it is killed) and this process exits
+ */
+static int ldisc_cmd(int n, char **ttys)
+{
+    char link[IFNAMSIZ];
+    pid_t pid;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (ldisc_attach(ttys[i], link) < 0) {
+            return -1;
+        }
+        say("ldisc %s N_MCTP link %s", ttys[i], link);
+    }
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0) {
+        return fail("fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        setsid();
+        for (;;) {
+            pause();
+        }
+    }
+    say("ldisc: links held by process %d", (int)pid);
+    return 0;
 }
 
 /*
@@ -3733,6 +3962,12 @@ static int usage(const char *prog)
             "          (OP 0 assert PERST#, 1 deassert PERST#, 2 reset)\n"
             "       %s timestamp|set-timestamp EID [--net N]\n"
             "       %s dcd EID [--net N]\n"
+            "       %s ldisc TTY... (N_MCTP on each: mctpserialN links)\n"
+            "       %s host-watch SERIAL [SECONDS]\n"
+            "setup, demo and bench also take --link NAME (only that netdev);"
+            "\ndemo --bind-cycle --remote-wait S [--cycle-sn SERIAL]: the "
+            "host is\nanother machine (run host-watch there), S seconds "
+            "between unbind and bind.\n"
             "demo --bind-cycle: then unbind and bind again, over each switch "
             "endpoint,\n"
             "the vPPB of a device the host sees, and check the host's view\n"
@@ -3742,7 +3977,7 @@ static int usage(const char *prog)
             "host through /dev/cxl/memN.\n"
             "The EID commands talk to an endpoint already set up by "
             "\"setup\".\n", prog, prog, prog, prog, prog, prog, prog, prog,
-            prog, prog);
+            prog, prog, prog, prog);
     return 2;
 }
 
@@ -3857,6 +4092,7 @@ int main(int argc, char **argv)
         { "timestamp", 1, 1, false, { 254 } },
         { "set-timestamp", 1, 1, false, { 254 } },
         { "dcd", 1, 1, false, { 254 } },
+        { "host-watch", 1, 2, false, { ULONG_MAX, 3600 } },
     };
     static struct link links[MAX_MCTP_LINKS];
     unsigned long args[3], v, conc = 0;
@@ -3867,6 +4103,16 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
         return usage(argv[0]);
+    }
+    if (!strcmp(argv[1], "ldisc")) {
+        if (argc < 3 || argc - 2 > MAX_MCTP_LINKS) {
+            return usage(argv[0]);
+        }
+        if (ldisc_cmd(argc - 2, argv + 2)) {
+            say("error %d step%s failed", failures, failures == 1 ? "" : "s");
+            return 1;
+        }
+        return 0;
     }
     for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
         if (!strcmp(argv[1], cmds[c].name)) {
@@ -3891,6 +4137,18 @@ int main(int argc, char **argv)
             cycle = true;
         } else if (!strcmp(argv[i], "--dcd") && cmds[c].setup) {
             dcd = true;
+        } else if (!strcmp(argv[i], "--remote-wait") && cmds[c].setup &&
+                   i + 1 < argc && parse_num(argv[i + 1], 1, 600, &v)) {
+            remote_wait_s = v;
+            i++;
+        } else if (!strcmp(argv[i], "--cycle-sn") && cmds[c].setup &&
+                   i + 1 < argc && parse_num(argv[i + 1], 1, ULONG_MAX, &v)) {
+            cycle_sn = v;
+            i++;
+        } else if (!strcmp(argv[i], "--link") && cmds[c].setup &&
+                   i + 1 < argc && strlen(argv[i + 1]) < IFNAMSIZ) {
+            strcpy(only_link, argv[i + 1]);
+            i++;
         } else if (!strcmp(argv[i], "--local-eid") && cmds[c].setup &&
                    i + 1 < argc && parse_num(argv[i + 1], 8, 254, &v)) {
             local_eid = v;
@@ -3908,7 +4166,9 @@ int main(int argc, char **argv)
         return usage(argv[0]);
     }
 
-    if (!cmds[c].setup) {
+    if (!strcmp(cmds[c].name, "host-watch")) {
+        host_watch(args[0], nargs > 1 ? args[1] : 120);
+    } else if (!cmds[c].setup) {
         eid_command(cmds[c].name, args, nargs);
     } else {
         n = setup(links);
