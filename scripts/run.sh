@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# run.sh [shell|report]: boot the guest on the default topology
+# run.sh [shell|report|bmc|bmc-bench]: boot the guest on the default topology
 # (scripts/topology.sh) with its console on this terminal.  The guest prints
 # what it sees of the CXL topology and the USB buses, then its fabric
 # manager client sets up the MCTP links and describes the fabric over
@@ -13,6 +13,21 @@
 # (DIR/bin/x is /bin/x in the guest); the guest's /init runs
 # DIR/guest-extra.sh, if there is one, after the report and the client
 # ("GUEST: extra exit=N").
+#
+# "bmc": two VMs from the same build and guest image.  The managed host
+# (the default topology plus two cxl-mctp-serial endpoints, on the switch
+# and on the persistent-memory device, listening on unix sockets in a
+# temporary directory) boots first, in cxlmctp.mode=host: it makes a pmem
+# region, writes a pattern and waits for the device to go.  Then the BMC
+# (256 MiB, no CXL; its ttyS1 and ttyS2 connected to those sockets) puts
+# N_MCTP on its two serial ports, describes the fabric over mctp-serial,
+# unbinds the vPPB of the persistent-memory device and binds it again; the
+# host's console shows Linux losing the device and getting it back, and
+# the pattern read back.  Both consoles are shown, "host | " and "bmc  | "
+# before each line; both VMs power off at the end.  "bmc-bench": the same
+# two VMs, the BMC running cxl-mctp-client bench over its serial links
+# while the host idles.  BMC_KEEP=1 keeps the temporary directory (the
+# sockets, host.log and bmc.log) instead of removing it at the end.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$REPO/scripts/topology.sh"
@@ -20,8 +35,8 @@ set -euo pipefail
 mode=demo
 case "${1:-}" in
 '') ;;
-shell|report) mode=$1 ;;
-*) die "unknown argument '$1' (ARGS=shell leaves a guest shell, ARGS=report skips the client)" ;;
+shell|report|bmc|bmc-bench) mode=$1 ;;
+*) die "unknown argument '$1' (ARGS=shell leaves a guest shell, ARGS=report skips the client, ARGS=bmc runs a BMC VM managing the host VM over mctp-serial)" ;;
 esac
 
 extra=${GUEST_EXTRA:-}
@@ -55,6 +70,95 @@ if [ -n "$extra" ]; then
     fi
     [ ! -e "$extra/init" ] || say "warning: $extra/init replaces the guest's /init"
 fi
+
+# --- Two VMs: the managed host and its BMC over mctp-serial -------------------
+# run_bmc bmc|bmc-bench
+# (the pids and the directory are global: the EXIT trap uses them)
+host_pid='' bmc_pid='' tail_pid='' bmc_tail_pid='' bmc_dir=''
+run_bmc() {
+    local what=$1 dir host_mode host_words bmc_mode t bmc_status host_status
+    "$QEMU" -device help 2>/dev/null | grep -q '"cxl-mctp-serial"' ||
+        die "$QEMU has no cxl-mctp-serial device: run make first"
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/cxl-mctp-bmc.XXXXXX")
+    bmc_dir=$dir
+    # shellcheck disable=SC2317 # called by the traps
+    cleanup() {
+        local p
+        for p in $bmc_pid $host_pid $tail_pid $bmc_tail_pid; do
+            kill "$p" 2>/dev/null
+        done
+        wait 2>/dev/null
+        [ -n "${BMC_KEEP:-}" ] || rm -rf "$bmc_dir"
+    }
+    trap cleanup EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    export CXL_MCTP_SERIAL_DIR=$dir
+    default_topology_args
+    bmc_topology_args stdio
+    if [ "$what" = bmc ]; then
+        host_mode=host bmc_mode=bmc
+        host_words="cxlmctp.watch=$CXL_PMEM_SN cxlmctp.watchtime=${BMC_WATCH_S:-120}"
+    else
+        host_mode=idle bmc_mode=bench
+        host_words="cxlmctp.watchtime=${BMC_WATCH_S:-300}"
+    fi
+    # the logs exist before the tails that show them start
+    : >"$dir/host.log"
+    : >"$dir/bmc.log"
+    say "host VM: the default topology plus cxl-mctp-serial on $CXL_USP_ID ($dir/$SERIAL_MCTP_USP_SOCK) and on $CXL_PMEM_ID ($dir/$SERIAL_MCTP_PMEM_SOCK), cxlmctp.mode=$host_mode"
+    "$QEMU" "${TOPOLOGY_ARGS[@]}" -nodefaults -nographic -serial stdio \
+        -no-reboot -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
+        -append "$(guest_append "$host_mode" quiet $host_words)" \
+        </dev/null >"$dir/host.log" 2>&1 &
+    host_pid=$!
+    tail -n +1 -f --pid="$host_pid" "$dir/host.log" 2>/dev/null |
+        tr -d '\r' | sed -u 's/^/host | /' &
+    tail_pid=$!
+    # The BMC starts once the host is ready for it (its pattern written,
+    # in host mode), as a BMC would be told the host is up
+    t=0
+    until grep -qE 'host-watch sn [0-9a-fx]+: ready|GUEST: idle ' "$dir/host.log"; do
+        kill -0 "$host_pid" 2>/dev/null || die "the host VM stopped before it was ready"
+        [ "$t" -lt "${BMC_HOST_BOOT_S:-240}" ] || die "the host VM was not ready after $t s"
+        sleep 1
+        t=$((t + 1))
+    done
+    say "BMC VM: $BMC_MEM, no CXL; ttyS1 and ttyS2 on the host's sockets, cxlmctp.mode=$bmc_mode"
+    "$QEMU" "${BMC_ARGS[@]}" -nographic -no-reboot \
+        -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
+        -append "$(bmc_append "$bmc_mode" quiet)" \
+        </dev/null >"$dir/bmc.log" 2>&1 &
+    bmc_pid=$!
+    tail -n +1 -f --pid="$bmc_pid" "$dir/bmc.log" 2>/dev/null |
+        tr -d '\r' | sed -u 's/^/bmc  | /' &
+    bmc_tail_pid=$!
+    # wait returns on a trapped signal too: then the EXIT trap stops both
+    bmc_status=0
+    wait "$bmc_pid" || bmc_status=$?
+    bmc_pid=''
+    # The host waits for what the BMC does; with the BMC done (or failed)
+    # there is nothing more to wait for in bmc-bench (or after a failure)
+    if [ "$what" = bmc-bench ] || [ "$bmc_status" != 0 ] ||
+       ! grep -q '^GUEST: client exit=0' "$dir/bmc.log"; then
+        kill "$host_pid" 2>/dev/null
+    fi
+    host_status=0
+    wait "$host_pid" || host_status=$?
+    host_pid=''
+    wait "$tail_pid" "$bmc_tail_pid" || true
+    tail_pid='' bmc_tail_pid=''
+    say "both VMs stopped (BMC QEMU exit status $bmc_status, host $host_status)"
+    [ "$bmc_status" = 0 ] && { [ "$host_status" = 0 ] || [ "$what" = bmc-bench ]; }
+}
+case $mode in
+bmc|bmc-bench)
+    [ -z "$extra" ] || die "GUEST_EXTRA does not go with ARGS=$mode"
+    run_bmc "$mode"
+    exit $?
+    ;;
+esac
 
 default_topology_args
 # The demo takes dynamic capacity through an add and a release on the DCD

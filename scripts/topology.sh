@@ -20,7 +20,13 @@
 #   pcie.0 -- designware-i2c-pci "i2c0" -- i2c_mctp_cxl at 0x04 (target us0)
 #                                       `- i2c_mctp_cxl at 0x05 (target cxl-pmem0,
 #                                          254-byte packets)
-# (CXL_MCTP_I2C=0 leaves out the I2C controller and its endpoints).
+#   (no bus) cxl-mctp-serial "mctp-serial-usp" (target us0), chardev a
+#            listening unix socket $CXL_MCTP_SERIAL_DIR/usp.sock
+#   (no bus) cxl-mctp-serial "mctp-serial-pmem" (target cxl-pmem0), on
+#            $CXL_MCTP_SERIAL_DIR/pmem.sock
+# (CXL_MCTP_I2C=0 leaves out the I2C controller and its endpoints; the
+# serial endpoints are there only with CXL_MCTP_SERIAL_DIR set, for a BMC
+# VM, bmc_topology_args, whose ttyS1 and ttyS2 connect to the sockets).
 
 export CXL_GUEST_MEM=${CXL_GUEST_MEM:-1G}       # guest RAM (-m)
 export CXL_FMW_SIZE=${CXL_FMW_SIZE:-4G}         # CXL fixed memory window 0
@@ -72,6 +78,18 @@ export I2C_MCTP_PMEM_ADDR=0x05
 export I2C_MCTP_PMEM_MTU=254
 export I2C_NUM_MCTP=2
 export I2C_MCTP_ADDRS=$I2C_MCTP_USP_ADDR,$I2C_MCTP_PMEM_ADDR
+# MCTP over a serial line (DSP0253; cxl-mctp-serial, not on any guest bus):
+# with CXL_MCTP_SERIAL_DIR naming a directory, an endpoint on the switch
+# and one on the persistent-memory device, each a unix socket the host
+# QEMU listens on.  The BMC VM (bmc_topology_args) is a second, small QEMU
+# with no CXL, whose serial ports ttyS1 and ttyS2 are connected to them;
+# its Linux puts N_MCTP on both (links mctpserial0 and mctpserial1).
+export CXL_MCTP_SERIAL_DIR=${CXL_MCTP_SERIAL_DIR:-}
+export SERIAL_MCTP_USP_SOCK=usp.sock
+export SERIAL_MCTP_PMEM_SOCK=pmem.sock
+export SERIAL_MCTP_TTYS=ttyS1,ttyS2             # in the BMC VM, in that order
+export SERIAL_NUM_MCTP=2
+export BMC_MEM=${BMC_MEM:-256M}
 
 default_topology_args() {
     # shellcheck disable=SC2054 # the commas are QEMU's
@@ -103,6 +121,40 @@ default_topology_args() {
             -device "i2c_mctp_cxl,bus=$I2C_CTRL_ID,address=$I2C_MCTP_PMEM_ADDR,mtu=$I2C_MCTP_PMEM_MTU,target=$CXL_PMEM_ID,id=mctp-i2c-pmem"
         )
     fi
+    if [ -n "$CXL_MCTP_SERIAL_DIR" ]; then
+        TOPOLOGY_ARGS+=(
+            -chardev "socket,id=mctp-serial-usp-chr,path=$CXL_MCTP_SERIAL_DIR/$SERIAL_MCTP_USP_SOCK,server=on,wait=off"
+            -device "cxl-mctp-serial,chardev=mctp-serial-usp-chr,target=$CXL_USP_ID,id=mctp-serial-usp"
+            -chardev "socket,id=mctp-serial-pmem-chr,path=$CXL_MCTP_SERIAL_DIR/$SERIAL_MCTP_PMEM_SOCK,server=on,wait=off"
+            -device "cxl-mctp-serial,chardev=mctp-serial-pmem-chr,target=$CXL_PMEM_ID,id=mctp-serial-pmem"
+        )
+    fi
+}
+
+# bmc_topology_args CONSOLE: BMC_ARGS, the QEMU arguments of the BMC VM:
+# small, no CXL; its console (ttyS0) on CONSOLE (a -serial argument, e.g.
+# mon:stdio), ttyS1 and ttyS2 connected to the host QEMU's cxl-mctp-serial
+# sockets in $CXL_MCTP_SERIAL_DIR (connecting again if they close)
+bmc_topology_args() {
+    local d=$CXL_MCTP_SERIAL_DIR
+    [ -n "$d" ] || { echo "bmc_topology_args: CXL_MCTP_SERIAL_DIR is not set" >&2; return 1; }
+    # shellcheck disable=SC2054 # the commas are QEMU's
+    BMC_ARGS=(
+        -machine q35 -m "$BMC_MEM" -nodefaults
+        -serial "$1"
+        -chardev "socket,id=bmc-usp,path=$d/$SERIAL_MCTP_USP_SOCK,reconnect-ms=500"
+        -serial chardev:bmc-usp
+        -chardev "socket,id=bmc-pmem,path=$d/$SERIAL_MCTP_PMEM_SOCK,reconnect-ms=500"
+        -serial chardev:bmc-pmem
+    )
+}
+
+# bmc_append MODE [WORD...]: the BMC VM's kernel command line (its serial
+# lines given to the client, the device whose vPPB it cycles), then WORDs
+bmc_append() {
+    local mode=$1
+    shift
+    echo "console=ttyS0 panic=-1 cxlmctp.mode=$mode cxlmctp.serial=$SERIAL_MCTP_TTYS cxlmctp.cyclesn=$CXL_PMEM_SN${*:+ $*}"
 }
 
 # guest_append MODE [WORD...]: the guest's kernel command line for
