@@ -281,9 +281,12 @@ static bool usb_cxl_mctp_serve_in(USBCXLMCTPState *s, USBPacket *p)
     if (s->in_off == s->in_len) {
         /*
          * A new transfer: the host's transfer buffer is 512 bytes, unless
-         * it asks for less than a full USB packet.
+         * it asks for less than a full USB packet.  A transfer holds 512
+         * bytes at most, also when a USB packet is larger (super speed:
+         * 1024 bytes).
          */
-        usb_cxl_mctp_fill_in(s, size >= mps ? MCTP_USB_XFER_SIZE : size);
+        usb_cxl_mctp_fill_in(s, size >= mps ? MCTP_USB_XFER_SIZE :
+                                MIN(size, MCTP_USB_XFER_SIZE));
         if (!s->in_len) {
             return false;
         }

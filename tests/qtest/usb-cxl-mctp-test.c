@@ -2303,6 +2303,61 @@ static void test_xhci_bad_dmtf_id(void)
 }
 
 /*
+ * An IN of 1000 bytes (a transfer buffer larger than DSP0283's 512 bytes,
+ * but less than one 1024-byte super-speed packet) while a 1 KiB Get Log
+ * response of 17 packets is queued: each transfer holds whole packets,
+ * 512 bytes at most (the device packed up to the IN's length, past its
+ * 512-byte transfer buffer: found by the cxl-mctp-usb-xhci fuzz target)
+ */
+static void test_xhci_in_larger_than_transfer(void)
+{
+    uint8_t limit = 10, out[8], in[CXL_GET_LOG_IN_SIZE], buf[1000];
+    size_t len, off, payload = 0;
+    unsigned xfers = 0, packets = 0;
+    bool eom = false;
+    CXLRequest r;
+    MCTPTest t;
+
+    mctp_test_start_xhci(&t);
+    g_assert_cmphex(cxl_cmd(&t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
+                            CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit, 1,
+                            out, sizeof(out), &len), ==, CXL_MBOX_SUCCESS);
+    /* No IN of the transport's posted: the response waits for ours */
+    if (qxhci_bulk_in_pending(t.xdev, MCTP_EP)) {
+        qxhci_bulk_in_cancel(t.xdev, MCTP_EP);
+    }
+    cxl_get_cel_in(in, 0, 1024);
+    cxl_cmd_send(&t, &r, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI, CXL_SET_LOGS,
+                 CXL_CMD_GET_LOG, in, sizeof(in));
+    while (!eom) {
+        g_assert_cmpuint(xfers, <, 17);
+        g_assert_cmpstr(qusb_status_str(qxhci_bulk_in(t.xdev, MCTP_EP, buf,
+                                                      sizeof(buf), &len)),
+                        ==, qusb_status_str(QUSB_OK));
+        xfers++;
+        g_assert_cmpuint(len, <=, MCTP_XFER_SIZE);
+        for (off = 0; off < len; off += buf[off + 3]) {
+            g_assert_cmpuint(len - off, >=, DSP0283_LEN_MIN);
+            g_assert_cmphex(lduw_be_p(buf + off), ==,
+                            DSP0283_DMTF_ID_HI << 8 | DSP0283_DMTF_ID_LO);
+            g_assert_cmpuint(buf[off + 3], >=, DSP0283_LEN_MIN);
+            g_assert_cmpuint(buf[off + 3], <=, len - off);
+            g_assert_false(eom);
+            eom = buf[off + DSP0283_HDR_SIZE + 3] & MCTP_EOM;
+            payload += buf[off + 3] - DSP0283_HDR_SIZE - MCTP_HDR_SIZE;
+            packets++;
+        }
+    }
+    /* The message type, the CXL header and 1 KiB of log */
+    g_assert_cmpuint(payload, ==, 1 + CXL_HDR_SIZE + 1024);
+    g_assert_cmpuint(packets, ==, 17);
+    g_assert_cmpuint(xfers, ==, 3);
+    mctp_assert_still_works(&t, MCTP_EID_NULL);
+    xhci_assert_in_held(&t);
+    mctp_test_end(&t);
+}
+
+/*
  * Benchmarks (-m perf only): the same commands through usb-cxl-mctp and
  * through the switch's mailbox CCI (cxl-switch-mailbox-cci on pcie.0), in
  * one QEMU.  BENCH_PATH=mctp or mailbox runs one path only (for counting
@@ -2413,6 +2468,8 @@ int main(int argc, char **argv)
                        test_xhci_held_in_cancelled);
         qtest_add_func("/usb-cxl-mctp/xhci/rings-wrap", test_xhci_rings_wrap);
         qtest_add_func("/usb-cxl-mctp/xhci/high-speed", test_xhci_high_speed);
+        qtest_add_func("/usb-cxl-mctp/xhci/in-larger-than-transfer",
+                       test_xhci_in_larger_than_transfer);
         qtest_add_func("/usb-cxl-mctp/xhci/malformed-then-good",
                        test_xhci_bad_dmtf_id);
     }
