@@ -93,6 +93,7 @@ QTESTS=(
     cxl-dcd-test
     cxl-mctp-lifecycle-test
     cxl-mctp-soak-test
+    cxl-mctp-serial-test
 )
 
 # QEMU unit tests (tests/unit) of ours

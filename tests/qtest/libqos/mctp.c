@@ -10,6 +10,9 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include "mctp.h"
 
 /* Transports */
@@ -177,6 +180,130 @@ static const MCTPTransport i2c_transport = {
     .recv_packet = i2c_recv_packet,
 };
 
+/* DSP0253: MCTP over a serial line, as Linux's mctp-serial frames it */
+
+#define DSP0253_FLAG        0x7e
+#define DSP0253_ESC         0x7d
+#define DSP0253_REVISION    0x01
+/* How long a frame may take to come, then none is coming */
+#define SERIAL_RECV_TIMEOUT_MS  10000
+
+/* CRC-16/CCITT as RFC 1662 computes it, bit by bit, no final complement */
+uint16_t mctp_serial_fcs(uint16_t fcs, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        fcs ^= buf[i];
+        for (int b = 0; b < 8; b++) {
+            fcs = fcs & 1 ? (fcs >> 1) ^ 0x8408 : fcs >> 1;
+        }
+    }
+    return fcs;
+}
+
+size_t mctp_serial_frame(uint8_t *frame, const uint8_t *pkt, size_t len)
+{
+    uint8_t hdr[2] = { DSP0253_REVISION, len };
+    uint16_t fcs = mctp_serial_fcs(mctp_serial_fcs(0xffff, hdr, 2), pkt, len);
+    size_t n = 0;
+
+    g_assert_cmpuint(len, <=, 255);
+    frame[n++] = DSP0253_FLAG;
+    frame[n++] = hdr[0];
+    frame[n++] = hdr[1];
+    for (size_t i = 0; i < len; i++) {
+        if (pkt[i] == DSP0253_FLAG || pkt[i] == DSP0253_ESC) {
+            frame[n++] = DSP0253_ESC;
+            frame[n++] = pkt[i] ^ 0x20;
+        } else {
+            frame[n++] = pkt[i];
+        }
+    }
+    frame[n++] = fcs >> 8;
+    frame[n++] = fcs;
+    frame[n++] = DSP0253_FLAG;
+    return n;
+}
+
+void mctp_serial_write(MCTPTest *t, const void *buf, size_t len)
+{
+    g_assert_cmpint(qemu_write_full(t->serial_fd, buf, len), ==, len);
+}
+
+static void serial_send_packet(MCTPTest *t, const uint8_t *pkt, size_t len)
+{
+    uint8_t frame[2 * 255 + 6];
+
+    mctp_serial_write(t, frame, mctp_serial_frame(frame, pkt, len));
+}
+
+/* Byte @i of what came from the endpoint, reading more as needed */
+static bool serial_byte(MCTPTest *t, size_t i, uint8_t *c)
+{
+    while (i >= t->srx_len) {
+        struct pollfd pfd = { .fd = t->serial_fd, .events = POLLIN };
+        ssize_t n;
+
+        g_assert_cmpuint(t->srx_len, <, sizeof(t->srx));
+        if (poll(&pfd, 1, SERIAL_RECV_TIMEOUT_MS) != 1) {
+            return false;
+        }
+        n = read(t->serial_fd, t->srx + t->srx_len,
+                 sizeof(t->srx) - t->srx_len);
+        g_assert_cmpint(n, >, 0);
+        t->srx_len += n;
+    }
+    *c = t->srx[i];
+    return true;
+}
+
+/*
+ * The endpoint's next frame, every DSP0253 field right: flag, revision,
+ * byte count, packet with its escapes, FCS and closing flag.  0 if none
+ * comes; once a frame has started it must complete.
+ */
+static size_t serial_recv_packet(MCTPTest *t, uint8_t *pkt, size_t max_pkt)
+{
+    uint8_t hdr[2], c, fcs[2];
+    size_t i = 0, len = 0, count;
+
+    if (!serial_byte(t, i++, &c)) {
+        return 0;
+    }
+    g_assert_cmphex(c, ==, DSP0253_FLAG);
+    for (int j = 0; j < 2; j++) {
+        g_assert(serial_byte(t, i++, &hdr[j]));
+    }
+    g_assert_cmphex(hdr[0], ==, DSP0253_REVISION);
+    count = hdr[1];
+    g_assert_cmpuint(count, >=, MCTP_HDR_SIZE);
+    g_assert_cmpuint(count, <=, max_pkt);
+    while (len < count) {
+        g_assert(serial_byte(t, i++, &c));
+        g_assert_cmphex(c, !=, DSP0253_FLAG);
+        if (c == DSP0253_ESC) {
+            g_assert(serial_byte(t, i++, &c));
+            g_assert(c == (DSP0253_FLAG ^ 0x20) || c == (DSP0253_ESC ^ 0x20));
+            c ^= 0x20;
+        }
+        pkt[len++] = c;
+    }
+    g_assert(serial_byte(t, i++, &fcs[0]));
+    g_assert(serial_byte(t, i++, &fcs[1]));
+    g_assert_cmphex(lduw_be_p(fcs), ==,
+                    mctp_serial_fcs(mctp_serial_fcs(0xffff, hdr, 2), pkt,
+                                    len));
+    g_assert(serial_byte(t, i++, &c));
+    g_assert_cmphex(c, ==, DSP0253_FLAG);
+    t->srx_len -= i;
+    memmove(t->srx, t->srx + i, t->srx_len);
+    return len;
+}
+
+static const MCTPTransport serial_transport = {
+    .send_packet = serial_send_packet,
+    .recv_packet = serial_recv_packet,
+};
+
 void mctp_bulk_out(MCTPTest *t, const void *buf, size_t len)
 {
     t->xport->bulk_out(t, buf, len);
@@ -256,7 +383,7 @@ void mctp_test_migrate(MCTPTest *t, const char *fmt, ...)
     g_autofree char *args = NULL;
     va_list ap;
 
-    g_assert(t->hc || t->i2c);
+    g_assert(t->hc || t->i2c || t->serial_fd > 0);
     va_start(ap, fmt);
     args = g_strdup_vprintf(fmt, ap);
     va_end(ap);
@@ -281,8 +408,28 @@ void mctp_test_attach_i2c(MCTPTest *t, int devfn, uint8_t own, uint8_t dest)
     qdw_i2c_target_mode(t->i2c, own);
 }
 
+void mctp_test_attach_serial(MCTPTest *t, const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+    if (t->serial_fd > 0) {
+        close(t->serial_fd);
+    }
+    t->xport = &serial_transport;
+    t->srx_len = 0;
+    t->serial_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    g_assert_cmpint(t->serial_fd, >, 0);
+    g_assert_cmpuint(strlen(path), <, sizeof(addr.sun_path));
+    strcpy(addr.sun_path, path);
+    g_assert_cmpint(connect(t->serial_fd, (struct sockaddr *)&addr,
+                            sizeof(addr)), ==, 0);
+}
+
 void mctp_test_end(MCTPTest *t)
 {
+    if (t->serial_fd > 0) {
+        close(t->serial_fd);
+    }
     if (t->dev) {
         qusb_device_free(t->dev);
     }

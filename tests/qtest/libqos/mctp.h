@@ -187,6 +187,9 @@ struct MCTPTest {
     QUSBDevice *udev;
     QUSBHost *xhci;             /* or on xHCI, at its port's speed */
     QUSBDevice *xdev;
+    int serial_fd;              /* or on a serial line (a socket): */
+    uint8_t srx[1024];          /* bytes read, not parsed yet */
+    size_t srx_len;
     QDWI2C *i2c;                /* or on I2C: */
     uint8_t i2c_own;            /* our target address */
     uint8_t i2c_dest;           /* the endpoint's address */
@@ -246,6 +249,19 @@ void mctp_test_attach_xhci(MCTPTest *t, int devfn);
  * (change t->i2c_dest to talk to another)
  */
 void mctp_test_attach_i2c(MCTPTest *t, int devfn, uint8_t own, uint8_t dest);
+/*
+ * Connect to the UNIX socket @path of a socket chardev with a
+ * cxl-mctp-serial on it (the chardev a server); the MCTP helpers below
+ * then talk to it in DSP0253 frames.  mctp_test_attach_serial() again
+ * reconnects (t->srx dropped).
+ */
+void mctp_test_attach_serial(MCTPTest *t, const char *path);
+/* The DSP0253 FCS-16, computed independently of QEMU's */
+uint16_t mctp_serial_fcs(uint16_t fcs, const uint8_t *buf, size_t len);
+/* The DSP0253 frame of MCTP packet @pkt in @frame (2 * len + 6 bytes) */
+size_t mctp_serial_frame(uint8_t *frame, const uint8_t *pkt, size_t len);
+/* Bytes as they are, to the serial endpoint */
+void mctp_serial_write(MCTPTest *t, const void *buf, size_t len);
 /* The SMBus PEC, computed independently of QEMU's */
 uint8_t mctp_smbus_pec(uint8_t crc, const uint8_t *buf, size_t len);
 /*
