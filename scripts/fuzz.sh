@@ -33,7 +33,7 @@ BIN=$SBUILD/qemu-fuzz-x86_64
 DICT=$REPO/tests/fuzz/cxl-mctp.dict
 SEEDS=$REPO/tests/fuzz/corpus
 FUZZ=$BUILD/fuzz
-OUR_TARGETS=(cxl-mctp-usb cxl-mctp-usb-uhci cxl-mctp-i2c)
+OUR_TARGETS=(cxl-mctp-usb cxl-mctp-usb-uhci cxl-mctp-usb-xhci cxl-mctp-i2c)
 GENERIC_TARGETS=(generic-fuzz-designware-i2c-mctp generic-fuzz-ehci-cxl-mctp
                  generic-fuzz-xhci-cxl-mctp)
 COV_FILES=(hw/mctp/mctp.c hw/usb/dev-mctp.c hw/i2c/mctp.c
@@ -227,7 +227,7 @@ check)
             if replay "$t" "$mode"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
         done
     done
-    # A minute for each transport, half that for UHCI and generic-fuzz
+    # A minute for each transport, half that for UHCI, xHCI and generic-fuzz
     for t in "${OUR_TARGETS[@]}" "${GENERIC_TARGETS[@]}"; do
         secs=${FUZZ_TIME:-60}
         case "$t" in cxl-mctp-usb|cxl-mctp-i2c) ;; *) secs=${FUZZ_TIME:-30} ;; esac

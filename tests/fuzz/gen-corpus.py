@@ -163,6 +163,14 @@ USB_SEEDS = {
     bytes([OP_CLEAR, 1]),
 }
 
+# xHCI: the IN held posted when the device is reconfigured (it ends the
+# held IN with an error: the endpoint halts), then cleared
+XHCI_SEEDS = {
+    'xhci-reconfigure-in-held': bytes([OP_DRAIN]) +
+    bytes([OP_CONTROL, 0x00, 0x09, 1, 0, 0, 0, 0, 0]) + bytes([OP_DRAIN]) +
+    control(0x02) + bytes([OP_CLEAR, 1]) + control(0x02),
+}
+
 I2C_SEEDS = {
     'i2c-raw-bad-pec': bytes([OP_RAW]) + u16(11) +
     bytes([0x0f, 8, HOST_EID << 1 | 1, 1, 0, HOST_EID, 0xc8, 0, 0x81, 0x02, 0]),
@@ -252,6 +260,8 @@ def main():
     sweep = sweep_seeds()
     n = write_dir('cxl-mctp-usb', {**SEEDS, **USB_SEEDS, **sweep})
     write_dir('cxl-mctp-usb-uhci', {**SEEDS, **USB_SEEDS, **sweep})
+    write_dir('cxl-mctp-usb-xhci', {**SEEDS, **USB_SEEDS, **XHCI_SEEDS,
+                                    **sweep})
     m = write_dir('cxl-mctp-i2c', {**SEEDS, **I2C_SEEDS, **sweep})
     ops = write_dict()
     print('gen-corpus: %d USB seeds, %d I2C seeds, %d opcodes in the dictionary'

@@ -1,8 +1,9 @@
 /*
  * Fuzz targets for the CXL MCTP endpoints: usb-cxl-mctp (MCTP over USB,
- * DMTF DSP0283) behind EHCI or UHCI and i2c_mctp_cxl (MCTP over SMBus/I2C,
- * DSP0237) behind designware-i2c-pci, in the CXL switch topology of the
- * MCTP qtests (tests/qtest/libqos/mctp.h), driven by the libqos drivers.
+ * DMTF DSP0283) behind EHCI, UHCI or xHCI and i2c_mctp_cxl (MCTP over
+ * SMBus/I2C, DSP0237) behind designware-i2c-pci, in the CXL switch
+ * topology of the MCTP qtests (tests/qtest/libqos/mctp.h), driven by the
+ * libqos drivers.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
@@ -38,6 +39,11 @@
  *                           OUT or IN; I2C: as DRAIN
  *   IN       len16          USB: one bulk IN of at most len bytes;
  *                           I2C: a read of len8 bytes from the endpoint
+ *
+ * Behind xHCI a bulk IN the device holds stays posted, as a host driver
+ * keeps an URB posted (see usb-xhci.h); an IN of another length, a
+ * CLEAR of bulk IN or a reconfiguration first cancels it (Stop Endpoint:
+ * the device's held packet is cancelled), as a driver kills its URB.
  *
  * Responses are drained after the last operation, so the response path
  * runs for every input.  What the endpoints send is checked: a DSP0283
@@ -101,6 +107,7 @@ static const char *const op_names[OP_COUNT] = {
 typedef enum FuzzXport {
     XPORT_EHCI,
     XPORT_UHCI,
+    XPORT_XHCI,
     XPORT_I2C,
 } FuzzXport;
 
@@ -221,13 +228,32 @@ static size_t in_bytes(Input *in, uint8_t *buf, size_t len)
 
 /* USB */
 
+/* xHCI: take the IN posted on @dev, if any, off its ring */
+static void xhci_in_cancel(QUSBDevice *dev)
+{
+    if (qxhci_bulk_in_pending(dev, MCTP_EP)) {
+        DECODE("  cancel the IN posted (%zu bytes)\n",
+               qusb_pipe(dev, MCTP_EP, true)->len);
+        qxhci_bulk_in_cancel(dev, MCTP_EP);
+    }
+}
+
 static QUSBStatus usb_bulk_in(QUSBDevice *dev, void *buf, size_t maxlen,
                               size_t *actual)
 {
-    if (F.xport == XPORT_UHCI) {
+    switch (F.xport) {
+    case XPORT_UHCI:
         return quhci_bulk_in(dev, MCTP_EP, buf, maxlen, actual);
+    case XPORT_XHCI:
+        /* The IN posted before goes on if it is of this length */
+        if (qxhci_bulk_in_pending(dev, MCTP_EP) &&
+            qusb_pipe(dev, MCTP_EP, true)->len != maxlen) {
+            xhci_in_cancel(dev);
+        }
+        return qxhci_bulk_in(dev, MCTP_EP, buf, maxlen, actual);
+    default:
+        return qehci_bulk_in(dev, MCTP_EP, buf, maxlen, actual);
     }
-    return qehci_bulk_in(dev, MCTP_EP, buf, maxlen, actual);
 }
 
 static void usb_out(const uint8_t *buf, size_t len)
@@ -702,6 +728,10 @@ static void op_clear(Input *in)
         i2c_drain();
         return;
     }
+    if (F.xport == XPORT_XHCI && (sel & 1)) {
+        /* A driver kills its URB before it clears the halt */
+        xhci_in_cancel(F.dev[F.cur]);
+    }
     qusb_clear_halt(F.dev[F.cur], sel & 1 ? USB_DIR_IN | MCTP_EP : MCTP_EP);
 }
 
@@ -723,8 +753,14 @@ static void op_in(Input *in)
         }
         return;
     }
-    /* Short ones may cut a packet: not checked */
-    usb_in(F.dev[F.cur], MAX(in_u16(in) % (FUZZ_RAW_MAX + 1), 1), false);
+    /*
+     * Short ones may cut a packet: not checked, except behind xHCI at
+     * super speed, where every IN of ours (at most 1024 bytes) is one USB
+     * packet at most, and the device packs into it only whole DSP0283
+     * packets that fit (or holds it): nothing is ever cut
+     */
+    usb_in(F.dev[F.cur], MAX(in_u16(in) % (FUZZ_RAW_MAX + 1), 1),
+           F.xport == XPORT_XHCI);
 }
 
 static void run_input(QTestState *s, const uint8_t *data, size_t size)
@@ -874,6 +910,11 @@ static void cxl_mctp_fuzz(QTestState *s, const uint8_t *data, size_t size)
         if (F.reconfigure) {
             /* The next input starts with both devices configured */
             F.reconfigure = false;
+            if (F.xport == XPORT_XHCI) {
+                /* No transfer in flight on a pipe it resets */
+                xhci_in_cancel(F.dev[0]);
+                xhci_in_cancel(F.dev[1]);
+            }
             qusb_set_configuration(F.dev[0], 1);
             qusb_set_configuration(F.dev[1], 1);
             flush_events(s);
@@ -967,6 +1008,10 @@ static void usb_pre_fuzz(QTestState *s)
         mctp_test_attach_uhci(t, EHCI_DEVFN);
         hc = t->uhci;
         F.dev[0] = t->udev;
+    } else if (F.xport == XPORT_XHCI) {
+        mctp_test_attach_xhci(t, XHCI_DEVFN);
+        hc = t->xhci;
+        F.dev[0] = t->xdev;
     } else {
         mctp_test_attach_ehci(t, EHCI_DEVFN);
         hc = t->hc;
@@ -980,6 +1025,13 @@ static void usb_pre_fuzz(QTestState *s)
         }
     }
     g_assert(F.dev[1]);
+    if (F.xport == XPORT_XHCI) {
+        /* What op_in's checks rely on */
+        g_assert_cmpint(qxhci_port_speed(hc, F.dev[0]->port), ==,
+                        QXHCI_SPEED_SUPER);
+        g_assert_cmpint(qxhci_port_speed(hc, F.dev[1]->port), ==,
+                        QXHCI_SPEED_SUPER);
+    }
     F.mtu[0] = MCTP_BASELINE_MTU;
     F.mtu[1] = EP1_MTU;
     /* The first endpoint has an EID, the second not */
@@ -1019,6 +1071,12 @@ static void uhci_pre_fuzz(QTestState *s)
     usb_pre_fuzz(s);
 }
 
+static void xhci_pre_fuzz(QTestState *s)
+{
+    F.xport = XPORT_XHCI;
+    usb_pre_fuzz(s);
+}
+
 static void i2c_pre_fuzz_entry(QTestState *s)
 {
     F.xport = XPORT_I2C;
@@ -1042,6 +1100,14 @@ static GString *uhci_cmdline(FuzzTarget *t)
         "-device piix3-usb-uhci,id=uhci,bus=pcie.0,addr=1d.0 "
         "-device usb-cxl-mctp,bus=uhci.0,port=1,target=us0 "
         "-device usb-cxl-mctp,bus=uhci.0,port=2,target=dcd1,mtu=251 ");
+}
+
+/* Both on USB 3 ports, the first ones of qemu-xhci: super speed */
+static GString *xhci_cmdline(FuzzTarget *t)
+{
+    return g_string_new(FUZZ_MACHINE XHCI_ARGS
+        "-device usb-cxl-mctp,bus=xhci.0,target=us0 "
+        "-device usb-cxl-mctp,bus=xhci.0,target=dcd1,mtu=251 ");
 }
 
 static GString *i2c_cmdline(FuzzTarget *t)
@@ -1068,6 +1134,14 @@ static void register_cxl_mctp_fuzz_targets(void)
                        "bulk transfers",
         .get_init_cmdline = uhci_cmdline,
         .pre_fuzz = uhci_pre_fuzz,
+        .fuzz = cxl_mctp_fuzz,
+    });
+    fuzz_add_target(&(FuzzTarget){
+        .name = "cxl-mctp-usb-xhci",
+        .description = "usb-cxl-mctp behind xHCI (super speed): DSP0283 "
+                       "bulk transfers, INs held posted",
+        .get_init_cmdline = xhci_cmdline,
+        .pre_fuzz = xhci_pre_fuzz,
         .fuzz = cxl_mctp_fuzz,
     });
     fuzz_add_target(&(FuzzTarget){
