@@ -19,7 +19,10 @@
 #      registers (mailbox_reg_read/write);
 #   3. in the guest, round trips per second over the Linux mctp-usb driver
 #      (EHCI and xHCI), over mctp-i2c and through a type 3 device's in-band
-#      mailbox.
+#      mailbox;
+#   4. from a BMC VM (scripts/run.sh bmc-bench: a second QEMU whose serial
+#      ports are connected to the host QEMU's cxl-mctp-serial endpoints),
+#      round trips per second over Linux's mctp-serial.
 # Results: build/bench/results.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -133,6 +136,25 @@ rate() {
         sed -n "s|^CLIENT: $2 bench mctp eid [0-9]* $3 $4 .*: \([0-9]*\)/s.*|\1|p" |
         stats
 }
+# From the BMC VM over mctp-serial: the host VM idles, the BMC runs the
+# same bench over its two serial links (the switch's and the
+# persistent-memory device's endpoints); BENCH_BMC_RUNS pairs of VMs.
+bmc_runs=${BENCH_BMC_RUNS:-3}
+rm -f "$out"/bmc-*.log
+for run in $(seq "$bmc_runs"); do
+    say "two VMs: cxl-mctp-client bench in the BMC VM over mctp-serial (run $run of $bmc_runs)..."
+    log=$out/bmc-$run.log
+    timeout -k 10 600 "$REPO/scripts/run.sh" bmc-bench </dev/null >"$log" 2>&1 || true
+    grep -q '^bmc  | GUEST: client exit=0$' "$log" ||
+        { tail -n 20 "$log" >&2; die "BMC benchmark failed (log: $log)"; }
+done
+# bmc_rate KIND OPCODE: round trips per second from the BMC to the
+# endpoint of the switch or the type 3 device (KIND) over mctp-serial
+bmc_rate() {
+    cat "$out"/bmc-*.log |
+        sed -n "s#^bmc  | CLIENT: serial bench mctp eid [0-9]* $1 $2 .*: \([0-9]*\)/s.*#\1#p" |
+        stats
+}
 mbox=$(cat "$out"/guest-0-*.log |
        sed -n 's|^CLIENT: bench mailbox mem0 type3 0400h .*: \([0-9]*\)/s|\1|p' |
        stats)
@@ -197,6 +219,16 @@ guest_row() { # WHAT RATE [RATE]
         "$(rate all i2c type3 0001h)"
     guest_row "type 3 pmem, Get Supported Logs (0400h)" \
         "$(rate all i2c type3 0400h)"
+    guest_row "" "from the BMC VM, mctp-serial"
+    guest_row "switch, Identify (0001h)" "$(bmc_rate switch 0001h)"
+    guest_row "switch, Get Supported Logs (0400h)" \
+        "$(bmc_rate switch 0400h)"
+    guest_row "type 3 pmem, Identify (0001h)" "$(bmc_rate type3 0001h)"
+    guest_row "type 3 pmem, Get Supported Logs (0400h)" \
+        "$(bmc_rate type3 0400h)"
+    echo "(round trips per second from the BMC VM, median (min-max) of"
+    echo "$bmc_runs runs of 1000: BMC and host are two TCG QEMUs on the same"
+    echo "cores, joined by unix sockets, 115200 baud set on the BMC's UARTs)"
     guest_row "" "in-band"
     guest_row "type 3, Get Supported Logs, mailbox" "$mbox"
     echo "(no Linux driver reaches the switch mailbox CCI, so the in-band"
