@@ -29,6 +29,7 @@ import sys
 work, qbuild, qemu = sys.argv[1:4]
 FILES = ['hw/mctp/mctp.c', 'hw/usb/dev-mctp.c', 'hw/i2c/mctp.c',
          'hw/cxl/cxl-mctp.c', 'hw/cxl/i2c_mctp_cxl.c',
+         'hw/cxl/cxl-mctp-serial.c',
          'hw/i2c/designware_i2c.c', 'hw/i2c/designware_i2c_pci.c']
 TRACE_EVENTS = ['hw/mctp/trace-events', 'hw/usb/trace-events',
                 'hw/i2c/trace-events', 'hw/cxl/trace-events']
@@ -37,7 +38,8 @@ HELPERS = {'mctp_drop_packet': 'mctp_drop_packet',
            'mctp_abort_message': 'mctp_drop_message',
            'usb_cxl_mctp_out_drop_rest': 'usb_cxl_mctp_out_drop',
            'i2c_mctp_drop_frame': 'i2c_mctp_rx_drop',
-           'i2c_mctp_give_up_message': 'i2c_mctp_tx_drop'}
+           'i2c_mctp_give_up_message': 'i2c_mctp_tx_drop',
+           'cxl_mctp_serial_rx_drop': 'cxl_mctp_serial_rx_drop'}
 LIT = r'((?:"(?:[^"\\]|\\.)*"\s*)+)'
 n = 0
 

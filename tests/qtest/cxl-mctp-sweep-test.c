@@ -7,7 +7,9 @@
  * the CCIs a usb-cxl-mctp endpoint reaches: the switch's (upstream port),
  * a type 3 device's own, and, by Tunnel Management Command, the FM-owned
  * LD of each device below a switch port and the LD of a type 3 device.
- * The switch mailbox CCI has the same handlers.  QEMU must answer every
+ * The switch mailbox CCI has the same handlers.  The switch's CCI is also
+ * swept over a cxl-mctp-serial endpoint, whose transport is the only
+ * difference.  QEMU must answer every
  * request with a CXL return code; a crash, an assertion or a hang fails
  * the test (the last one by meson's timeout).
  *
@@ -33,17 +35,23 @@
 #include "libqtest.h"
 #include "libqos/mctp.h"
 
-/* Three endpoints on EHCI (switch, plain type 3, DCD), a switch mailbox */
+/*
+ * Three endpoints on EHCI (switch, plain type 3, DCD), a switch mailbox,
+ * and the switch's endpoint on a serial line (a socket, at %s)
+ */
 #define SWEEP_ARGS \
     EHCI_ARGS SWCCI_ARGS \
     "-device usb-cxl-mctp,bus=ehci.0,port=1,target=us0 " \
     "-device usb-cxl-mctp,bus=ehci.0,port=2,target=mem0 " \
-    "-device usb-cxl-mctp,bus=ehci.0,port=3,target=dcd1 "
+    "-device usb-cxl-mctp,bus=ehci.0,port=3,target=dcd1 " \
+    "-chardev socket,id=fm0,path=%s,server=on,wait=off " \
+    "-device cxl-mctp-serial,chardev=fm0,target=us0 "
 #define EP_SWITCH           0
 #define EP_MEM0             1
 #define EP_DCD              2
 #define NUM_EPS             3
 #define EP_MAILBOX          (-1)
+#define EP_SERIAL           (-2)
 
 #define CXL_MBOX_BG_STARTED 0x0001
 #define CXL_MBOX_BUSY       0x0006
@@ -102,6 +110,8 @@ struct SweepOp {
 
 struct Sweep {
     MCTPTest t;
+    char *dir;              /* of the serial endpoint's socket */
+    char *sock;
     QUSBDevice *dev[NUM_EPS];
     CXLMailbox mb;
     const SweepTarget *target;
@@ -172,7 +182,7 @@ static void sweep_send(Sweep *s, SweepReq *q, uint8_t type, uint16_t opcode,
         q->rc = cxl_mbox_cmd(&s->mb, outer_op >> 8, outer_op & 0xff, msg,
                              msg_len, s->out, &s->out_len);
     } else {
-        s->t.dev = s->dev[tg->endpoint];
+        s->t.dev = tg->endpoint == EP_SERIAL ? NULL : s->dev[tg->endpoint];
         cxl_cmd_send(&s->t, &q->r, MCTP_EID_NULL, type, outer_op >> 8,
                      outer_op & 0xff, msg, msg_len);
     }
@@ -1649,7 +1659,10 @@ static void sweep_start(Sweep *s, const SweepTarget *tg)
     s->target = tg;
     s->payload_max = tg->payload_max;
     s->rand = g_rand_new_with_seed(SWEEP_SEED);
-    mctp_test_boot(&s->t, CXL_TOPOLOGY SWEEP_ARGS);
+    s->dir = g_dir_make_tmp("cxl-mctp-sweep-XXXXXX", NULL);
+    g_assert(s->dir);
+    s->sock = g_strdup_printf("%s/fm0", s->dir);
+    mctp_test_boot(&s->t, CXL_TOPOLOGY SWEEP_ARGS, s->sock);
     /* Requests share OUT transfers: fewer transfers, the same messages */
     s->t.batch = true;
     s->t.hc = qehci_init(s->t.qts, s->t.pcibus, &s->t.alloc, EHCI_DEVFN);
@@ -1658,6 +1671,9 @@ static void sweep_start(Sweep *s, const SweepTarget *tg)
         assert_xfer_ok(qusb_set_configuration(s->dev[i], 1));
     }
     cxl_mbox_init(&s->t, &s->mb, SWCCI_DEVFN, 0);
+    if (tg->endpoint == EP_SERIAL) {
+        mctp_test_attach_serial(&s->t, s->sock);
+    }
 }
 
 static void sweep_end(Sweep *s)
@@ -1673,6 +1689,10 @@ static void sweep_end(Sweep *s)
         qusb_device_free(s->dev[i]);
     }
     mctp_test_end(&s->t);
+    unlink(s->sock);
+    rmdir(s->dir);
+    g_free(s->sock);
+    g_free(s->dir);
 }
 
 static void test_sweep(const void *data)
@@ -1742,6 +1762,10 @@ static const SweepTarget sweep_targets[] = {
         .sn = CXL_USP_SN, .vendor = 0x19e5, .component_type = 0,
         .payload_max = MCTP_CCI_PAYLOAD,
     }, {
+        .name = "serial/switch", .kind = CCI_USP, .endpoint = EP_SERIAL,
+        .sn = CXL_USP_SN, .vendor = 0x19e5, .component_type = 0,
+        .payload_max = MCTP_CCI_PAYLOAD,
+    }, {
         .name = "switch-mailbox", .kind = CCI_MBOX, .endpoint = EP_MAILBOX,
         .sn = CXL_USP_SN, .vendor = 0x19e5, .component_type = 0,
         .payload_max = CXL_MAX_PAYLOAD,
@@ -1794,9 +1818,10 @@ int main(int argc, char **argv)
 
     if (!qtest_has_device("usb-cxl-mctp") || !qtest_has_device("usb-ehci") ||
         !qtest_has_device("cxl-type3") ||
-        !qtest_has_device("cxl-switch-mailbox-cci")) {
-        g_debug("usb-cxl-mctp, usb-ehci, cxl-type3 or "
-                "cxl-switch-mailbox-cci not available");
+        !qtest_has_device("cxl-switch-mailbox-cci") ||
+        !qtest_has_device("cxl-mctp-serial")) {
+        g_debug("usb-cxl-mctp, usb-ehci, cxl-type3, cxl-switch-mailbox-cci "
+                "or cxl-mctp-serial not available");
         return 0;
     }
 
