@@ -73,6 +73,12 @@ fi
 
 # --- Two VMs: the managed host and its BMC over mctp-serial -------------------
 # run_bmc bmc|bmc-bench
+# console_lines PREFIX: a console's lines as they come, PREFIX before each,
+# without carriage returns and the firmware's terminal control sequences
+console_lines() {
+    sed -u -e 's/\r//g' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' \
+        -e "s/^/$1/"
+}
 # (the pids and the directory are global: the EXIT trap uses them)
 host_pid='' bmc_pid='' tail_pid='' bmc_tail_pid='' bmc_dir=''
 run_bmc() {
@@ -114,7 +120,7 @@ run_bmc() {
         </dev/null >"$dir/host.log" 2>&1 &
     host_pid=$!
     tail -n +1 -f --pid="$host_pid" "$dir/host.log" 2>/dev/null |
-        tr -d '\r' | sed -u 's/^/host | /' &
+        console_lines "host | " &
     tail_pid=$!
     # The BMC starts once the host is ready for it (its pattern written,
     # in host mode), as a BMC would be told the host is up
@@ -132,7 +138,7 @@ run_bmc() {
         </dev/null >"$dir/bmc.log" 2>&1 &
     bmc_pid=$!
     tail -n +1 -f --pid="$bmc_pid" "$dir/bmc.log" 2>/dev/null |
-        tr -d '\r' | sed -u 's/^/bmc  | /' &
+        console_lines "bmc  | " &
     bmc_tail_pid=$!
     # wait returns on a trapped signal too: then the EXIT trap stops both
     bmc_status=0

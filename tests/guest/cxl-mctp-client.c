@@ -1484,6 +1484,27 @@ static long long link_rx_packets(const char *dev)
 }
 
 /*
+ * link_rx_packets() once it has stopped changing: mctp-serial and mctp-i2c
+ * count a packet after handing it on (netif_rx()), so the count may lag
+ * the message a reader already has by its last packet
+ */
+static long long link_rx_packets_settled(const char *dev)
+{
+    long long n = link_rx_packets(dev), prev;
+    int i;
+
+    for (i = 0; i < 50 && n >= 0; i++) {
+        usleep(2000);
+        prev = n;
+        n = link_rx_packets(dev);
+        if (n == prev) {
+            break;
+        }
+    }
+    return n;
+}
+
+/*
  * Read @len bytes (0: as many as the response message limit allows, at
  * most CEL_LOG_BYTES) of the Command Effects Log at @offset in one Get Log:
  * with a 1 KiB limit, a response of many MCTP packets.  Print the number of
@@ -1510,11 +1531,11 @@ static int cel_read(struct cxl_ep *ep, uint32_t len, uint32_t offset)
         return fail("eid %u: CEL length %u, more than %u", ep->eid, len,
                     CXL_MAX_PAYLOAD);
     }
-    rx0 = link_rx_packets(ep->dev);
+    rx0 = link_rx_packets_settled(ep->dev);
     if (get_cel(ep, offset, len, out)) {
         return -1;
     }
-    rx1 = link_rx_packets(ep->dev);
+    rx1 = link_rx_packets_settled(ep->dev);
     if (rx0 >= 0 && rx1 >= rx0) {
         snprintf(packets, sizeof(packets), " packets %lld", rx1 - rx0);
     }
