@@ -146,6 +146,10 @@ static void cxl_mctp_serial_rx_byte(CXLMCTPSerialState *s, uint8_t c)
         }
         if (c > s->mtu) {
             cxl_mctp_serial_rx_drop(s, "byte count above the MTU");
+            if (c == MCTP_SERIAL_FLAG) {
+                /* The frame ended early; the flag may open the next one */
+                s->rx_state = MCTP_SERIAL_RX_REVISION;
+            }
             return;
         }
         s->rx_fcs = crc_ccitt_byte(s->rx_fcs, c);

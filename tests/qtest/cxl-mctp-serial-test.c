@@ -431,33 +431,38 @@ static long qemu_rss_kib(QTestState *qts)
     return kib;
 }
 
+/* Pseudo-random bytes from a fixed seed, as line noise */
+static void noise(uint32_t *x, uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        *x ^= *x << 13;
+        *x ^= *x >> 17;
+        *x ^= *x << 5;
+        buf[i] = *x;
+    }
+}
+
 /*
- * 16 MiB of line noise (fixed pseudo-random bytes, flags among them),
- * then flags to end whatever frame the noise left open: the endpoint
- * answers as before, its resident memory no larger than 2 MiB more
+ * 16 MiB of line noise (flags among it), then a good frame: answered,
+ * whatever state the noise left the receiver in, QEMU's resident memory
+ * no larger than 2 MiB more.  Then the noise ends at each of 1 to 200
+ * bytes in turn, each time followed by a good frame, which is answered.
  */
 static void test_garbage_flood(void)
 {
-    g_autofree uint8_t *noise = g_malloc(64 * KiB);
-    uint8_t flags[4] = { FLAG, FLAG, FLAG, FLAG };
+    g_autofree uint8_t *buf = g_malloc(64 * KiB);
     uint32_t x = 0x12345678;
     long rss0, rss1;
     SerialTest s;
-    int i, j;
+    int i;
 
     serial_test_start(&s);
     assert_answers(&s.t, 0);
     rss0 = qemu_rss_kib(s.t.qts);
     for (i = 0; i < 256; i++) {
-        for (j = 0; j < 64 * KiB; j++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            noise[j] = x;
-        }
-        mctp_serial_write(&s.t, noise, 64 * KiB);
+        noise(&x, buf, 64 * KiB);
+        mctp_serial_write(&s.t, buf, 64 * KiB);
     }
-    mctp_serial_write(&s.t, flags, sizeof(flags));
     assert_answers(&s.t, 0);
     rss1 = qemu_rss_kib(s.t.qts);
     g_test_message("VmRSS %ld KiB before, %ld KiB after 16 MiB of noise",
@@ -466,6 +471,11 @@ static void test_garbage_flood(void)
     /* (ASan's quarantine holds freed memory; LeakSanitizer checks it) */
     g_assert_cmpint(rss1 - rss0, <=, 2048);
 #endif
+    for (i = 1; i <= 200; i++) {
+        noise(&x, buf, i);
+        mctp_serial_write(&s.t, buf, i);
+        assert_answers(&s.t, 0);
+    }
     serial_test_end(&s);
 }
 
