@@ -736,6 +736,27 @@ static void test_config_errors(void)
                    "max-message-size=63", "max-message-size 63 out of range");
 }
 
+/* Benchmarks (-m perf): see cxl_bench_mctp() */
+
+static void bench_one(const char *name, size_t log_len)
+{
+    SerialTest s;
+
+    serial_test_start(&s);
+    cxl_bench_mctp(&s.t, name, "cxl-mctp-serial", log_len);
+    serial_test_end(&s);
+}
+
+static void test_perf_identify(void)
+{
+    bench_one("identify", 0);
+}
+
+static void test_perf_get_log_1k(void)
+{
+    bench_one("get-log-1k", 1024);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -767,5 +788,10 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-mctp-serial/migrate-half-frame",
                    test_migrate_half_frame);
     qtest_add_func("/cxl-mctp-serial/config-errors", test_config_errors);
+    if (g_test_perf()) {
+        qtest_add_func("/cxl-mctp-serial/perf/identify", test_perf_identify);
+        qtest_add_func("/cxl-mctp-serial/perf/get-log-1k",
+                       test_perf_get_log_1k);
+    }
     return g_test_run();
 }
