@@ -8,7 +8,7 @@ set -uo pipefail
 
 devices=(pxb-cxl cxl-rp cxl-upstream cxl-downstream cxl-type3
          cxl-switch-mailbox-cci usb-ehci qemu-xhci piix3-usb-uhci
-         usb-cxl-mctp designware-i2c-pci i2c_mctp_cxl)
+         usb-cxl-mctp designware-i2c-pci i2c_mctp_cxl cxl-mctp-serial)
 firmware=(bios-256k.bin linuxboot_dma.bin pvh.bin kvmvapic.bin
           vgabios-stdvga.bin efi-e1000e.rom)
 
