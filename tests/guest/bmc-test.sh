@@ -108,8 +108,12 @@ check "$t: Unbind vPPB runs in the background and leaves vPPB 0 unbound" \
     "^$t unbind eid [0-9]+ vppb 0: done in [0-9.]+ s, vppb unbound$"
 check "$t: the unbound port's link is down (LTSSM Detect)" \
     "^$t port 0 state dsp device [a-z0-9-]+ .* ltssm detect perst 0$"
+check "$t: the host's hot-plug driver took the slot's events and its power indicator is off (read by the BMC with 5103h)" \
+    "^$t port 0 slot events taken, power indicator off after [0-9.]+ s: the host let the device go$"
 check "$t: Bind vPPB binds vPPB 0 to port 0 again" \
     "^$t bind eid [0-9]+ vppb 0: done in [0-9.]+ s, vppb bound port 0$"
+check "$t: the host took the device back: slot events taken, power indicator on" \
+    "^$t port 0 slot events taken, power indicator on after [0-9.]+ s: the host took the device back$"
 check "$t: after the bind, $CXL_PMEM_ID answers through the switch again" \
     "^$t bind-cycle eid [0-9]+ vppb 0 port 0: sn $pmem_sn unbound and bound again, answering through the switch$"
 

@@ -52,8 +52,11 @@
  *       the host that sees the switch's devices is another machine (this
  *       one is its BMC): the bind cycle takes the first vPPB bound to a
  *       type 3 device (or the one with serial --cycle-sn SN), unbinds it,
- *       waits S seconds for the host to let the device go, binds it again;
- *       the host's side is "host-watch" there
+ *       waits (at most S seconds) for the host's hot-plug driver to turn
+ *       the slot's power indicator off, binds it again and waits for the
+ *       indicator to come on (the downstream port's Slot Control, read
+ *       with Send PPB CXL.io Configuration Request); the host's side is
+ *       "host-watch" there
  *   cxl-mctp-client host-watch SN [SECONDS]
  *       on the managed host, while a fabric manager elsewhere unbinds and
  *       binds the vPPB of the type 3 device with serial number SN: with
@@ -176,6 +179,7 @@
 #define OP_GET_HEALTH_INFO      0x4200
 #define OP_GET_PORT_STATE       0x5101
 #define OP_PORT_CONTROL         0x5102
+#define OP_PPB_CONFIG           0x5103
 #define OP_GET_VCS_INFO         0x5200
 #define OP_BIND_VPPB            0x5201
 #define OP_UNBIND_VPPB          0x5202
@@ -3118,20 +3122,120 @@ next:
 }
 
 /*
+ * Send PPB CXL.io Configuration Request (5103h): the dword at config
+ * offset @reg (a multiple of 4) of switch port @port, read
+ */
+static int ppb_config_read(struct cxl_ep *ep, uint8_t port, uint16_t reg,
+                           uint32_t *val)
+{
+    uint8_t in[8] = { port, reg & 0xff, 0xf0 | (reg >> 8 & 0xf), 0 };
+    uint8_t out[16];
+    size_t len;
+
+    if (cxl_cmd(ep, OP_PPB_CONFIG, in, sizeof(in), out, sizeof(out), 4,
+                &len)) {
+        return -1;
+    }
+    *val = get_le16(out) | (uint32_t)get_le16(out + 2) << 16;
+    return 0;
+}
+
+/* The offset of @port's PCI Express Capability, or -1 */
+#define PCI_CAP_PTR         0x34
+#define PCI_CAP_ID_EXP      0x10
+#define PCI_EXP_SLTCAP      0x14
+#define PCI_EXP_SLTCAP_PIP  0x10            /* power indicator present */
+#define PCI_EXP_SLTCTL      0x18
+#define PCI_EXP_SLTCTL_PIC  0x300           /* power indicator control */
+#define PCI_EXP_SLTSTA_ABP  0x01            /* attention button pressed */
+#define PCI_EXP_SLTSTA_PDC  0x08            /* presence detect changed */
+static int ppb_exp_cap(struct cxl_ep *ep, uint8_t port)
+{
+    uint32_t v;
+    unsigned pos, hops;
+
+    if (ppb_config_read(ep, port, PCI_CAP_PTR, &v)) {
+        return -1;
+    }
+    for (pos = v & 0xfc, hops = 0; pos && hops < 48; hops++) {
+        if (ppb_config_read(ep, port, pos, &v)) {
+            return -1;
+        }
+        if ((v & 0xff) == PCI_CAP_ID_EXP) {
+            return pos;
+        }
+        pos = v >> 8 & 0xfc;
+    }
+    return fail("eid %u port %u: no PCI Express Capability", ep->eid, port);
+}
+
+static const char *const power_indicator[] = { "reserved", "on", "blink",
+                                               "off" };
+
+/*
+ * Wait at most remote_wait_s for the host's hot-plug driver to have taken
+ * the events of @port's slot (PCIe Slot Status at @cap + 1Ah: presence
+ * detect changed and attention button pressed cleared) and set its power
+ * indicator (Slot Control at @cap + 18h) to @want (1 on, 3 off): pciehp
+ * turns it off once it has removed what was in the slot, on once it has
+ * added it.  Prints how long it took.
+ */
+static int ppb_wait_indicator(struct cxl_ep *ep, uint8_t port, int cap,
+                              unsigned want, const char *what)
+{
+    double t0 = now_s(), t;
+    unsigned pic, events;
+    uint32_t v;
+
+    for (;;) {
+        if (ppb_config_read(ep, port, cap + PCI_EXP_SLTCTL, &v)) {
+            return -1;
+        }
+        t = now_s() - t0;
+        pic = (v & PCI_EXP_SLTCTL_PIC) >> 8;
+        events = v >> 16 & (PCI_EXP_SLTSTA_ABP | PCI_EXP_SLTSTA_PDC);
+        if (!events && pic == want) {
+            break;
+        }
+        if (t > remote_wait_s) {
+            return fail("eid %u port %u: after %u s, power indicator %s "
+                        "(waiting for %s), slot events%s%s%s (the host %s)",
+                        ep->eid, port, remote_wait_s, power_indicator[pic],
+                        power_indicator[want], events ? "" : " none",
+                        events & PCI_EXP_SLTSTA_PDC ? " presence-changed" : "",
+                        events & PCI_EXP_SLTSTA_ABP ? " button" : "", what);
+        }
+        usleep(POLL_US);
+    }
+    say("port %u slot events taken, power indicator %s after %.2f s: the "
+        "host %s", port, power_indicator[want], t, what);
+    return 0;
+}
+
+/*
  * The bind cycle of a fabric manager that is not on the managed host (a
  * BMC): unbind vPPB @vppb, bound to @port where the device with serial
- * @sn is, give the host remote_wait_s seconds to let it go (its hot-plug
- * driver removes it; the host's "host-watch" reports that), bind it again
- * and check the device answers a tunnelled Identify again
+ * @sn is, wait for the host to let it go (its hot-plug driver removes it
+ * and turns the slot's power indicator off; the host's "host-watch"
+ * reports its side), bind it again, wait for the host to take it back
+ * (the indicator on) and check the device answers a tunnelled Identify
+ * again.  A slot with no power indicator gets a fixed 5 s each way.
  */
 static int bind_cycle_remote(struct cxl_ep *ep, int vppb, uint8_t port,
                              uint64_t sn)
 {
     uint64_t sn_after = 0;
-    int status;
+    uint32_t sltcap = 0;
+    int status, cap;
+    bool pip;
 
     say("bind-cycle eid %u vppb %d port %u sn 0x%llx (the host is another "
         "machine)", ep->eid, vppb, port, (unsigned long long)sn);
+    cap = ppb_exp_cap(ep, port);
+    if (cap < 0 || ppb_config_read(ep, port, cap + PCI_EXP_SLTCAP, &sltcap)) {
+        return -1;
+    }
+    pip = sltcap & PCI_EXP_SLTCAP_PIP;
     status = vppb_bind(ep, vppb, -1);
     if (status != VPPB_UNBOUND) {
         return fail("bind cycle eid %u: vPPB %d %s after Unbind vPPB",
@@ -3139,15 +3243,26 @@ static int bind_cycle_remote(struct cxl_ep *ep, int vppb, uint8_t port,
                     status < 0 ? "unknown" : vppb_status[status & 3]);
     }
     port_state(ep, port);
-    say("bind-cycle eid %u vppb %d: %u s for the host to let sn 0x%llx go",
-        ep->eid, vppb, remote_wait_s, (unsigned long long)sn);
-    sleep(remote_wait_s);
+    if (!pip) {
+        say("note port %u: no power indicator; 5 s for the host", port);
+        sleep(5);
+    } else if (ppb_wait_indicator(ep, port, cap, 3, "let the device go")) {
+        return -1;
+    }
     status = vppb_bind(ep, vppb, port);
     if (status != VPPB_BOUND_PORT) {
         return fail("bind cycle eid %u: vPPB %d %s after Bind vPPB", ep->eid,
                     vppb, status < 0 ? "unknown" : vppb_status[status & 3]);
     }
-    if (port_state(ep, port) || cxl_tunnel_identify(ep, port, &sn_after)) {
+    if (port_state(ep, port)) {
+        return -1;
+    }
+    if (!pip) {
+        sleep(5);
+    } else if (ppb_wait_indicator(ep, port, cap, 1, "took the device back")) {
+        return -1;
+    }
+    if (cxl_tunnel_identify(ep, port, &sn_after)) {
         return -1;
     }
     if (sn_after != sn) {
@@ -3987,8 +4102,9 @@ static int usage(const char *prog)
             "       %s host-watch SERIAL [SECONDS]\n"
             "setup, demo and bench also take --link NAME (only that netdev);"
             "\ndemo --bind-cycle --remote-wait S [--cycle-sn SERIAL]: the "
-            "host is\nanother machine (run host-watch there), S seconds "
-            "between unbind and bind.\n"
+            "host is\nanother machine (run host-watch there): wait at most S "
+            "seconds for its\nhot-plug driver after the unbind and after the "
+            "bind.\n"
             "demo --bind-cycle: then unbind and bind again, over each switch "
             "endpoint,\n"
             "the vPPB of a device the host sees, and check the host's view\n"
