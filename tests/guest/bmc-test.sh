@@ -90,8 +90,12 @@ check "$t: the persistent-memory device identifies with its serial number" \
     "^$t identify eid [0-9]+ type type3 sn $pmem_sn "
 check "$t: Identify Memory Device: $CXL_PMEM_SIZE persistent, $CXL_LSA_SIZE of LSA" \
     "^$t memdev eid [0-9]+ fw \"BWFW VERSION 00\" capacity $(bytes "$CXL_PMEM_SIZE") volatile 0x0 persistent $(bytes "$CXL_PMEM_SIZE") lsa $(bytes "$CXL_LSA_SIZE")$"
+check "$t: Get Health Info of the persistent-memory device: healthy" \
+    "^$t health eid [0-9]+ status 0x00 media normal life-used n/a temperature n/a dirty-shutdowns 0$"
 check "$t: Get LD Info of the persistent-memory device: $CXL_PMEM_SIZE, one LD" \
     "^$t ld-info eid [0-9]+ size $(bytes "$CXL_PMEM_SIZE") lds 1$"
+check "$t: no dynamic capacity on the persistent-memory device" \
+    "^$t dcd-info eid [0-9]+ none$"
 tap_count "$t: Set Timestamp then Get Timestamp on both endpoints" \
     "$bclient" "^$t timestamp eid [0-9]+ [1-9][0-9]+ ns \\(20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\\) set$" \
     "$SERIAL_NUM_MCTP"
