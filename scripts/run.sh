@@ -114,6 +114,7 @@ run_bmc() {
     : >"$dir/host.log"
     : >"$dir/bmc.log"
     say "host VM: the default topology plus cxl-mctp-serial on $CXL_USP_ID ($dir/$SERIAL_MCTP_USP_SOCK) and on $CXL_PMEM_ID ($dir/$SERIAL_MCTP_PMEM_SOCK), cxlmctp.mode=$host_mode"
+    # shellcheck disable=SC2086 # host_words: one word each
     "$QEMU" "${TOPOLOGY_ARGS[@]}" -nodefaults -nographic -serial stdio \
         -no-reboot -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
         -append "$(guest_append "$host_mode" quiet $host_words)" \

@@ -138,7 +138,7 @@ default_topology_args() {
 bmc_topology_args() {
     local d=$CXL_MCTP_SERIAL_DIR
     [ -n "$d" ] || { echo "bmc_topology_args: CXL_MCTP_SERIAL_DIR is not set" >&2; return 1; }
-    # shellcheck disable=SC2054 # the commas are QEMU's
+    # shellcheck disable=SC2054,SC2034 # the commas are QEMU's; the caller's
     BMC_ARGS=(
         -machine q35 -m "$BMC_MEM" -nodefaults
         -serial "$1"

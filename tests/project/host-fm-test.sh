@@ -93,7 +93,12 @@ done
 tap_result "socat joins the socket to a pty" $? "$(cat "$dir/socat.log")"
 
 # ldattach: N_MCTP on the pty, the link mctpserialN the one that is new
-links() { ls /sys/class/net 2>/dev/null | grep '^mctpserial' | sort; }
+links() {
+    local l
+    for l in /sys/class/net/mctpserial*; do
+        [ -e "$l" ] && echo "${l##*/}"
+    done | sort
+}
 before=$(links)
 ldattach -d 28 "$(readlink -f "$dir/tty")" 2>"$dir/ldattach.log" &
 ldattach_pid=$!
