@@ -52,11 +52,12 @@
  *       the host that sees the switch's devices is another machine (this
  *       one is its BMC): the bind cycle takes the first vPPB bound to a
  *       type 3 device (or the one with serial --cycle-sn SN), unbinds it,
- *       waits (at most S seconds) for the host's hot-plug driver to turn
- *       the slot's power indicator off, binds it again and waits for the
- *       indicator to come on (the downstream port's Slot Control, read
- *       with Send PPB CXL.io Configuration Request); the host's side is
- *       "host-watch" there
+ *       waits (at most S seconds) for the host's hot-plug driver to take
+ *       the slot's events and turn its power indicator off, binds it again
+ *       and waits for the events taken and the indicator on (the
+ *       downstream port's Slot Status and Control, read with Send PPB
+ *       CXL.io Configuration Request); the host's side is "host-watch"
+ *       there
  *   cxl-mctp-client host-watch SN [SECONDS]
  *       on the managed host, while a fabric manager elsewhere unbinds and
  *       binds the vPPB of the type 3 device with serial number SN: with
@@ -240,8 +241,8 @@ static const char *via = "";
 /* setup --link: the only netdev to set up ("": all) */
 static char only_link[IFNAMSIZ];
 /*
- * --remote-wait: the managed host is elsewhere; seconds to give it between
- * unbind and bind (0: the host is this machine).  --cycle-sn: the device
+ * --remote-wait: the managed host is elsewhere; how long to wait for it
+ * after the unbind and after the bind (0: the host is this machine).  --cycle-sn: the device
  * whose vPPB to cycle (0: the first bound to a type 3 device).
  */
 static unsigned remote_wait_s;
