@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # make bench: the same CCI commands through usb-cxl-mctp, through
-# i2c_mctp_cxl (MCTP over SMBus/I2C, on designware-i2c-pci) and through the
-# switch mailbox CCI, on the same switch, measured side by side.
-#   1. qtest wall time per command (usb-cxl-mctp-test and i2c-cxl-mctp-test
-#      -m perf; mostly the qtest protocol's own cost, so read it as a
-#      ratio);
+# i2c_mctp_cxl (MCTP over SMBus/I2C, on designware-i2c-pci), through
+# cxl-mctp-serial (MCTP over a serial line, on a socket chardev) and through
+# the switch mailbox CCI, on the same switch, measured side by side.
+#   1. qtest wall time per command (usb-cxl-mctp-test, i2c-cxl-mctp-test
+#      and cxl-mctp-serial-test -m perf; mostly the qtest protocol's own
+#      cost, so read it as a ratio; the serial test writes the socket
+#      itself, with no qtest protocol in between);
 #   2. QEMU instructions per command under callgrind, as the difference of
 #      two runs of different lengths, so set-up cost cancels out: the
 #      device's USB data path (usb_cxl_mctp_handle_data: framing, MCTP,
@@ -15,8 +17,10 @@
 #      writes the request and reads the response out of the target-mode RX
 #      FIFO and which run the endpoint's frame check, MCTP, binding and
 #      CCI at the request's STOP, and the bottom halves and timer that
-#      master the response onto the bus byte by byte); the mailbox
-#      registers (mailbox_reg_read/write);
+#      master the response onto the bus byte by byte); the serial data
+#      path (cxl_mctp_serial_receive, which runs framing, MCTP, binding,
+#      CCI and writes the response frames, and the chardev-writable
+#      watch); the mailbox registers (mailbox_reg_read/write);
 #   3. in the guest, round trips per second over the Linux mctp-usb driver
 #      (EHCI and xHCI), over mctp-i2c and through a type 3 device's in-band
 #      mailbox;
@@ -31,7 +35,8 @@ out=$BUILD/bench
 mkdir -p "$out"
 usb_test=$QBUILD/tests/qtest/usb-cxl-mctp-test
 i2c_test=$QBUILD/tests/qtest/i2c-cxl-mctp-test
-for t in "$usb_test" "$i2c_test"; do
+serial_test=$QBUILD/tests/qtest/cxl-mctp-serial-test
+for t in "$usb_test" "$i2c_test" "$serial_test"; do
     [ -x "$t" ] || die "$t missing: run make first"
 done
 command -v valgrind >/dev/null || die "valgrind missing: make deps (or apt-get install valgrind)"
@@ -54,6 +59,10 @@ say "qtest timing: 100 commands through i2c_mctp_cxl..."
 BENCH_ITERATIONS=100 perf "$i2c_test" -p /x86_64/i2c-cxl-mctp/perf/identify \
      -p /x86_64/i2c-cxl-mctp/perf/get-log-1k > "$out/qtest-i2c.tap" 2>&1 ||
     { cat "$out/qtest-i2c.tap" >&2; die "benchmark qtest failed"; }
+say "qtest timing: 200 commands through cxl-mctp-serial..."
+perf "$serial_test" -p /x86_64/cxl-mctp-serial/perf/identify \
+     -p /x86_64/cxl-mctp-serial/perf/get-log-1k > "$out/qtest-serial.tap" 2>&1 ||
+    { cat "$out/qtest-serial.tap" >&2; die "benchmark qtest failed"; }
 
 # instructions BENCH-CASE PATH N: callgrind total of the path's functions.
 # None of the functions of a path calls another (--toggle-collect toggles
@@ -74,6 +83,10 @@ instructions() {
                  --toggle-collect=dw_i2c_master_bh
                  --toggle-collect=dw_i2c_kick_bh)
         test_bin=$i2c_test test=i2c-cxl-mctp ;;
+    serial)
+        toggles=(--toggle-collect=cxl_mctp_serial_receive
+                 --toggle-collect=cxl_mctp_serial_tx_writable)
+        test_bin=$serial_test test=cxl-mctp-serial ;;
     esac
     rm -f "$out"/cg.*
     BENCH_PATH=$path BENCH_ITERATIONS=$n \
@@ -85,7 +98,7 @@ instructions() {
 
 declare -A ipc
 for case in identify get-log-1k; do
-    for path in mctp i2c mailbox; do
+    for path in mctp i2c serial mailbox; do
         say "callgrind: $case through $path (2 runs)..."
         a=$(instructions "$case" "$path" 20)
         b=$(instructions "$case" "$path" 120)
@@ -165,39 +178,45 @@ us() { # TAP-FILE CASE DEVICE
 ratio() { # A B: A / B, two decimals
     awk -v a="$1" -v b="$2" 'BEGIN { if (b) printf "%.2f\n", a / b; else print "-" }'
 }
-row() { # COMMAND USB I2C MAILBOX USB/MAILBOX I2C/MAILBOX
-    printf '%-12s %9s %9s %9s %9s %9s\n' "$@"
+row() { # COMMAND USB I2C SERIAL MAILBOX USB/MBOX I2C/MBOX SERIAL/MBOX
+    printf '%-12s %9s %9s %9s %9s %9s %9s %11s\n' "$@"
 }
 guest_row() { # WHAT RATE [RATE]
     printf '%-40s %-20s %s\n' "$@" | sed 's/ *$//'
 }
 {
-    echo "usb-cxl-mctp and i2c_mctp_cxl vs cxl-switch-mailbox-cci, same switch,"
+    echo "usb-cxl-mctp, i2c_mctp_cxl and cxl-mctp-serial vs cxl-switch-mailbox-cci,"
+    echo "same switch,"
     echo "$(date -u +%F), QEMU $(cat "$WORK/VERSION"), $(nproc) cores, TCG/qtest"
     echo
     echo "qtest wall time, us/cmd:"
-    row command usb i2c mailbox usb/mbox i2c/mbox
+    row command usb i2c serial mailbox usb/mbox i2c/mbox serial/mbox
     for case in identify get-log-1k; do
         m=$(us qtest.tap "$case" usb-cxl-mctp)
         i=$(us qtest-i2c.tap "$case" i2c-cxl-mctp)
+        r=$(us qtest-serial.tap "$case" cxl-mctp-serial)
         x=$(us qtest.tap "$case" switch-mailbox-cci)
-        row "$case" "$m" "$i" "$x" "$(ratio "$m" "$x")" \
-            "$(ratio "$i" "$x")"
+        row "$case" "$m" "$i" "$r" "$x" "$(ratio "$m" "$x")" \
+            "$(ratio "$i" "$x")" "$(ratio "$r" "$x")"
     done
     echo
     echo "QEMU instructions per command (callgrind):"
-    row command usb i2c mailbox usb/mbox i2c/mbox
+    row command usb i2c serial mailbox usb/mbox i2c/mbox serial/mbox
     for case in identify get-log-1k; do
-        m=${ipc[$case.mctp]} i=${ipc[$case.i2c]} x=${ipc[$case.mailbox]}
-        row "$case" "$m" "$i" "$x" "$(ratio "$m" "$x")" \
-            "$(ratio "$i" "$x")"
+        m=${ipc[$case.mctp]} i=${ipc[$case.i2c]} r=${ipc[$case.serial]}
+        x=${ipc[$case.mailbox]}
+        row "$case" "$m" "$i" "$r" "$x" "$(ratio "$m" "$x")" \
+            "$(ratio "$i" "$x")" "$(ratio "$r" "$x")"
     done
     echo
     echo "Wall time includes the qtest protocol (over I2C, a register access"
     echo "at a time).  Instructions: usb, the device's data path; i2c, the"
     echo "controller's MMIO (every access of the polling qtest driver) and the"
     echo "endpoint's bottom halves and timer (frame checks, MCTP, CCI, sending"
-    echo "byte by byte); mailbox, its registers."
+    echo "byte by byte); serial, the endpoint's chardev handlers (frames in"
+    echo "and out, MCTP, CCI; not the socket chardev itself); mailbox, its"
+    echo "registers.  The serial qtest writes the socket directly: no qtest"
+    echo "protocol in its wall time."
     echo
     echo "In the guest (Linux mctp-usb and mctp-i2c, TCG, cxl-mctp-client"
     echo "bench), round trips per second, median (min-max) of $runs runs of"
