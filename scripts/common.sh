@@ -5,7 +5,22 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$REPO/build}
 DL=$BUILD/dl                        # downloaded Debian packages
-GUEST=$BUILD/guest                  # bzImage, initramfs
+# ARCH (make run|check|guest ARCH=aarch64): the guest's architecture,
+# x86_64 (the default: q35, bzImage) or aarch64 (virt with UEFI, Image);
+# kbuild's spellings x86 and arm64 are taken too.
+case "${ARCH:-x86_64}" in
+x86_64|x86) ARCH=x86_64 ;;
+aarch64|arm64) ARCH=aarch64 ;;
+*) echo "ARCH=$ARCH: x86_64 or aarch64" >&2; exit 1 ;;
+esac
+export ARCH
+if [ "$ARCH" = aarch64 ]; then
+    GUEST=$BUILD/guest-aarch64      # Image, initramfs
+    GUEST_KERNEL=$GUEST/Image
+else
+    GUEST=$BUILD/guest              # bzImage, initramfs
+    GUEST_KERNEL=$GUEST/bzImage
+fi
 # QEMU base: Debian's source package unless QEMU_SRC names a user's tree.
 QEMU_DEB_VERSION=${QEMU_DEB_VERSION:-1:10.2.2+ds-1}
 if [ -n "${QEMU_SRC:-}" ]; then
@@ -21,36 +36,41 @@ else
 fi
 QBUILD=$WORK/build                  # QEMU's build directory
 # CXL_MCTP_QEMU: another build of the same tree (make check-sanitize's)
-QEMU=${CXL_MCTP_QEMU:-$QBUILD/qemu-system-x86_64}
+QEMU=${CXL_MCTP_QEMU:-$QBUILD/qemu-system-$ARCH}
 # Debian's python, not whatever python3 comes first in PATH: meson and
 # pycotap are Debian packages.
 PYTHON=/usr/bin/python3
 JOBS=${JOBS:-$(nproc)}
 
-# qemu_configure_args gcc|clang: how every QEMU build of this project is
-# configured (x86_64-softmmu, minimal features, -Werror), with ccache.  The
-# build of `make` and the series' builds (series.sh) share it, so ccache
-# serves one from the other.
+# qemu_configure_args gcc|clang [TARGETS]: how every QEMU build of this
+# project is configured (TARGETS, by default x86_64-softmmu and
+# aarch64-softmmu, the latter with only the virt board's devices; minimal
+# features, -Werror), with ccache.  The build of `make` and the series'
+# builds (series.sh) share it, so ccache serves one from the other.
+QEMU_TARGETS=x86_64-softmmu,aarch64-softmmu
 qemu_configure_args() {
-    local cc=$1 cxx
+    local cc=$1 targets=${2:-$QEMU_TARGETS} cxx
     case "$cc" in
     gcc) cxx=g++ ;;
     clang) cxx=clang++ ;;
     *) die "qemu_configure_args: gcc or clang, not '$cc'" ;;
     esac
-    echo --target-list=x86_64-softmmu --without-default-features --enable-tcg \
+    case ",$targets," in
+    *,aarch64-softmmu,*) echo --with-devices-aarch64=minimal ;;
+    esac
+    echo --target-list="$targets" --without-default-features --enable-tcg \
          --enable-werror --disable-docs --disable-install-blobs \
          --disable-download --disable-tools --python="$PYTHON" \
          --cc=/usr/lib/ccache/$cc --cxx=/usr/lib/ccache/$cxx --host-cc=$cc
 }
 
 # The clang ASan + UBSan tree of make check-sanitize, also configured with
-# --enable-fuzzing for make fuzz: qemu_configure_args clang without
-# -Werror, plus the sanitizers and libFuzzer's instrumentation.
+# --enable-fuzzing for make fuzz: qemu_configure_args clang (x86_64 only)
+# without -Werror, plus the sanitizers and libFuzzer's instrumentation.
 SBUILD=$WORK/build-san
 sanitize_configure_args() {
     local a
-    for a in $(qemu_configure_args clang) --enable-asan --enable-ubsan \
+    for a in $(qemu_configure_args clang x86_64-softmmu) --enable-asan --enable-ubsan \
              --enable-fuzzing; do
         [ "$a" = --enable-werror ] || echo "$a"
     done
@@ -93,6 +113,19 @@ QTESTS=(
     cxl-dcd-test
     cxl-mctp-lifecycle-test
     cxl-mctp-soak-test
+    cxl-mctp-serial-test
+)
+# The same on qemu-system-aarch64 (the arm virt machine; make check
+# ARCH=aarch64 and make ci)
+QTESTS_AARCH64=(
+    cxl-test
+    usb-cxl-mctp-test
+    cxl-mctp-sweep-test
+    designware-i2c-test
+    i2c-cxl-mctp-test
+    cxl-reset-test
+    cxl-dcd-test
+    cxl-mctp-lifecycle-test
     cxl-mctp-serial-test
 )
 
