@@ -4,9 +4,11 @@
 # QEMU_SRC=/path/to/qemu applies the series to your own QEMU tree instead of
 # Debian's qemu 10.2.2 source package.  GUEST_EXTRA=DIR (make run) adds the
 # files of DIR to the guest and runs DIR/guest-extra.sh in it (README.md).
+# ARCH=aarch64 (make guest|run|check): the guest on QEMU's Arm virt board
+# (qemu-system-aarch64 is built beside qemu-system-x86_64 either way).
 
 SHELL := /bin/bash
-export QEMU_SRC GUEST_EXTRA
+export QEMU_SRC GUEST_EXTRA ARCH
 
 .PHONY: all deps qemu firmware guest run check bench series series-check \
         series-bisect docs ci check-sanitize check-soak clean distclean help
@@ -21,7 +23,11 @@ help:
 	@echo "                cxl-mctp-serial (Linux mctp-serial), both consoles shown;"
 	@echo "                ARGS=bmc-bench: the client's benchmark in the BMC VM;"
 	@echo "                GUEST_EXTRA=DIR: add DIR's files, run DIR/guest-extra.sh)"
+	@echo "make run ARCH=aarch64  the same demo on Arm: qemu-system-aarch64 -M virt"
+	@echo "                (GICv3, UEFI), a cross-built aarch64 guest (build/guest-aarch64)"
 	@echo "make check      build if needed, then run all tests"
+	@echo "make check ARCH=aarch64  the qtests on qemu-system-aarch64 and the guest"
+	@echo "                FM test on virt"
 	@echo "make bench      usb-cxl-mctp, i2c_mctp_cxl, cxl-mctp-serial against the switch mailbox CCI"
 	@echo "                (qtest, callgrind, guest)"
 	@echo "make series     write the mail-ready series (cover letter + git format-patch)"

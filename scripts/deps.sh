@@ -17,6 +17,14 @@ pkgs=(
     clang python3-sphinx python3-sphinx-rtd-theme
     # socat and ldattach (util-linux): tests/project/host-fm-test.sh
     socat util-linux
+    # ARCH=aarch64 (qemu-system-aarch64 is always built: libfdt): UEFI for
+    # virt; the guest cross-built by clang (>= 17 for Linux 7) with GNU
+    # binutils, the client static against the arm64 cross libc and libgcc
+    # (gcc-aarch64-linux-gnu itself conflicts with gcc-multilib);
+    # busybox-static:arm64 is apt-get download'ed by guest.sh
+    libfdt-dev qemu-efi-aarch64
+    clang-19 binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+    libgcc-12-dev-arm64-cross
 )
 # From bookworm-backports: QEMU 10.2 wants meson >= 1.5; pycotap for TAP.
 bpo_pkgs=(meson python3-pycotap)
@@ -31,6 +39,17 @@ if [ "$(id -u)" = 0 ]; then
     "$REPO/scripts/apt-sources.sh"
 elif [ ! -f /etc/apt/sources.list.d/cxl-mctp-overlay.sources ]; then
     die "apt has no sid/bookworm-backports entries yet. As root run: make deps"
+fi
+
+# apt-get download busybox-static:arm64 (guest.sh, ARCH=aarch64) needs
+# the arm64 package lists
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    [ "$(id -u)" = 0 ] ||
+        die "apt has no arm64 package lists (for busybox-static:arm64). As root run: make deps"
+    say "adding the arm64 architecture to dpkg (package lists only)..."
+    dpkg --add-architecture arm64
+    apt-get update -q >/tmp/cxl-mctp-deps-update.log 2>&1 ||
+        { tail -n 5 /tmp/cxl-mctp-deps-update.log >&2; die "apt-get update failed"; }
 fi
 
 missing=()

@@ -7,6 +7,13 @@
 #                            + tests/guest/kernel.config
 #   $GUEST/initramfs.cpio    busybox-static + tests/guest/init + $GUEST/extra/*
 #   $GUEST/kernel-version.txt  the package and version the kernel came from
+# With ARCH=aarch64 (common.sh) the same for QEMU's virt board, in
+# build/guest-aarch64: $GUEST/Image from the same source, cross-compiled by
+# clang (Debian's gcc-aarch64-linux-gnu conflicts with gcc-multilib, which
+# QEMU's x86 option ROMs need) with binutils-aarch64-linux-gnu, tinyconfig +
+# kernel.config + kernel-aarch64.config, in its own kbuild dir
+# ($BUILD/kernel/obj-aarch64); the client cross-compiled static against
+# libc6-dev-arm64-cross; busybox from Debian's busybox-static:arm64.
 #
 # Cached: the kernel is rebuilt only when the config fragment or the
 # package version changes (incrementally, kbuild O= dir in $BUILD/kernel),
@@ -17,14 +24,33 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 KDIR=$BUILD/kernel
-OBJ=$KDIR/obj
-FRAGMENT=$REPO/tests/guest/kernel.config
+FRAGMENTS=("$REPO/tests/guest/kernel.config")
 INIT=$REPO/tests/guest/init
 EXTRA=$GUEST/extra
-BUSYBOX=/bin/busybox
-KMAKE_VARS=(CC="ccache gcc" KBUILD_BUILD_USER=cxlmctp KBUILD_BUILD_HOST=guest)
+if [ "$ARCH" = aarch64 ]; then
+    OBJ=$KDIR/obj-aarch64
+    FRAGMENTS+=("$REPO/tests/guest/kernel-aarch64.config")
+    # clang >= 17 (Linux 7's minimum), the GNU assembler and linker of
+    # binutils-aarch64-linux-gnu
+    KCLANG=clang-19
+    KMAKE_VARS=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC="ccache $KCLANG"
+                KBUILD_BUILD_USER=cxlmctp KBUILD_BUILD_HOST=guest)
+    KTARGET=Image KIMAGE=arch/arm64/boot/Image
+    KSTAMP=$KDIR/kernel-aarch64.stamp KLOG=$KDIR/aarch64-
+    CLIENT_CC=("$KCLANG" --target=aarch64-linux-gnu)
+    BUSYBOX=$BUILD/busybox-arm64/bin/busybox
+else
+    OBJ=$KDIR/obj
+    KMAKE_VARS=(CC="ccache gcc" KBUILD_BUILD_USER=cxlmctp KBUILD_BUILD_HOST=guest)
+    KTARGET=bzImage KIMAGE=arch/x86/boot/bzImage
+    KSTAMP=$KDIR/kernel.stamp KLOG=$KDIR/
+    CLIENT_CC=(gcc)
+    BUSYBOX=/bin/busybox
+fi
 
-[ -f "$FRAGMENT" ] || die "$FRAGMENT not found"
+for f in "${FRAGMENTS[@]}"; do
+    [ -f "$f" ] || die "$f not found"
+done
 [ -f "$INIT" ] || die "$INIT not found"
 mkdir -p "$DL" "$KDIR" "$GUEST"
 # One build at a time (kbuild and the cpio staging do not lock).
@@ -85,20 +111,26 @@ if [ ! -f "$SRC/.unpacked" ]; then
     rm -rf "$SRC.tmp" "$KDIR/deb.tmp"
     touch "$SRC/.unpacked"
 fi
-# kbuild, isolated from the flags of a make that may be running this script.
+# kbuild, isolated from the flags of a make that may be running this script
+# (and from our ARCH, spelt x86_64 or aarch64: KMAKE_VARS gives kbuild's).
 kmake() {
-    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u ARCH \
         make -C "$SRC" O="$OBJ" "${KMAKE_VARS[@]}" "$@"
 }
-kernelversion=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$SRC" kernelversion)
+kernelversion=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u ARCH make -s -C "$SRC" kernelversion)
 
 # --- 3. Configure and build ---------------------------------------------------
-kstamp=$KDIR/kernel.stamp
-# Only the settings of the fragment count, not its comments.
-want=$(printf '%s\n%s\n%s\n' "$KPKG $KVER" "${KMAKE_VARS[*]}" \
-           "$(grep -E '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' "$FRAGMENT")" |
+kstamp=$KSTAMP
+frag_names=$(for f in "${FRAGMENTS[@]}"; do echo "${f#"$REPO"/}"; done | paste -sd+)
+# The settings asked for, the last fragment's where they differ ("NAME=VALUE"
+# or "# NAME is not set"): only they count for the stamp, not the comments.
+wanted=$(cat "${FRAGMENTS[@]}" |
+         sed -nE 's/^(CONFIG_[A-Za-z0-9_]+)=.*/\1 &/p; s/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1 &/p' |
+         awk '{ k = $1; sub(/^[^ ]+ /, ""); if (!(k in v)) o[n++] = k; v[k] = $0 }
+              END { for (i = 0; i < n; i++) print v[o[i]] }')
+want=$(printf '%s\n%s\n%s\n' "$KPKG $KVER" "${KMAKE_VARS[*]}" "$wanted" |
        sha256sum | cut -d' ' -f1)
-if [ "${GUEST_FORCE:-0}" = 1 ] || [ ! -f "$GUEST/bzImage" ] || [ ! -f "$kstamp" ] ||
+if [ "${GUEST_FORCE:-0}" = 1 ] || [ ! -f "$GUEST_KERNEL" ] || [ ! -f "$kstamp" ] ||
    [ "$(cat "$kstamp")" != "$want" ]; then
     # An O= dir configured against another source tree is of no use.
     if [ -f "$OBJ/.source" ] && [ "$(cat "$OBJ/.source")" != "$SRC" ]; then
@@ -109,37 +141,37 @@ if [ "${GUEST_FORCE:-0}" = 1 ] || [ ! -f "$GUEST/bzImage" ] || [ ! -f "$kstamp" 
     mkdir -p "$OBJ"
     echo "$SRC" > "$OBJ/.source"
 
-    say "configuring kernel $kernelversion: tinyconfig + ${FRAGMENT#"$REPO"/}"
-    run_logged "$KDIR/config.log" kmake tinyconfig
-    run_logged "$KDIR/merge.log" "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" \
-        "$OBJ/.config" "$FRAGMENT"
-    run_logged "$KDIR/olddefconfig.log" kmake olddefconfig
+    say "configuring kernel $kernelversion ($ARCH): tinyconfig + $frag_names"
+    run_logged "${KLOG}config.log" kmake tinyconfig
+    run_logged "${KLOG}merge.log" "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" \
+        "$OBJ/.config" "${FRAGMENTS[@]}"
+    run_logged "${KLOG}olddefconfig.log" kmake olddefconfig
     # Kconfig silently drops what has unmet dependencies; refuse that.
     dropped=()
     while IFS= read -r line; do
         grep -qxF "$line" "$OBJ/.config" || dropped+=("${line%%=*}")
-    done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=' "$FRAGMENT")
+    done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=' <<<"$wanted")
     if [ ${#dropped[@]} -gt 0 ]; then
-        die "options of ${FRAGMENT#"$REPO"/} dropped by Kconfig (unmet dependencies?): ${dropped[*]}"
+        die "options of $frag_names dropped by Kconfig (unmet dependencies?): ${dropped[*]}"
     fi
     # Options to leave out that something else selects are only worth a note.
     kept=()
     while read -r _ opt _; do
         grep -q "^$opt=" "$OBJ/.config" && kept+=("$opt")
-    done < <(grep -E '^# CONFIG_[A-Za-z0-9_]+ is not set' "$FRAGMENT")
+    done < <(grep -E '^# CONFIG_[A-Za-z0-9_]+ is not set' <<<"$wanted")
     if [ ${#kept[@]} -gt 0 ]; then
-        say "note: selected by other options despite ${FRAGMENT#"$REPO"/}: ${kept[*]}"
+        say "note: selected by other options despite $frag_names: ${kept[*]}"
     fi
 
-    say "building kernel $kernelversion (${JOBS} jobs, ~10-15 min from scratch on 2 cores, less with ccache)... log: $KDIR/build.log"
+    say "building kernel $kernelversion $KTARGET (${JOBS} jobs, ~10-15 min from scratch on 2 cores, less with ccache)... log: ${KLOG}build.log"
     start=$(date +%s)
-    run_logged "$KDIR/build.log" kmake -j"$JOBS" bzImage
-    cp "$OBJ/arch/x86/boot/bzImage" "$GUEST/bzImage.tmp"
-    mv "$GUEST/bzImage.tmp" "$GUEST/bzImage"
+    run_logged "${KLOG}build.log" kmake -j"$JOBS" "$KTARGET"
+    cp "$OBJ/$KIMAGE" "$GUEST_KERNEL.tmp"
+    mv "$GUEST_KERNEL.tmp" "$GUEST_KERNEL"
     echo "$want" > "$kstamp"
-    say "kernel built in $(( $(date +%s) - start )) s: $GUEST/bzImage"
+    say "kernel built in $(( $(date +%s) - start )) s: $GUEST_KERNEL"
 else
-    say "kernel $kernelversion up to date ($GUEST/bzImage)"
+    say "kernel $kernelversion up to date ($GUEST_KERNEL)"
 fi
 echo "$KPKG $KVER (Linux $kernelversion)" > "$GUEST/kernel-version.txt.tmp"
 if ! cmp -s "$GUEST/kernel-version.txt.tmp" "$GUEST/kernel-version.txt"; then
@@ -151,20 +183,22 @@ say "kernel from $(cat "$GUEST/kernel-version.txt")"
 
 # --- 4. The in-guest fabric manager client ------------------------------------
 # tests/guest/cxl-mctp-client.c, static against the host's glibc and Linux
-# uapi headers, into $EXTRA/bin (and so into the cpio); rebuilt only when
-# the source, the flags or the compiler change.
+# uapi headers (aarch64: libc6-dev-arm64-cross's), into $EXTRA/bin (and so
+# into the cpio); rebuilt only when the source, the flags or the compiler
+# change.
 CLIENT_SRC=$REPO/tests/guest/cxl-mctp-client.c
 CLIENT_BIN=$EXTRA/bin/cxl-mctp-client
 CLIENT_CFLAGS=(-static -O2 -Wall -Wextra -Werror)
 if [ -f "$CLIENT_SRC" ]; then
     clstamp=$GUEST/client.stamp
-    clwant=$( { sha256sum "$CLIENT_SRC"; echo "${CLIENT_CFLAGS[*]}"; gcc --version | head -n 1; } |
+    clwant=$( { sha256sum "$CLIENT_SRC"; echo "${CLIENT_CC[*]} ${CLIENT_CFLAGS[*]}";
+                "${CLIENT_CC[@]}" --version | head -n 1; } |
               sha256sum | cut -d' ' -f1)
     if [ "${GUEST_FORCE:-0}" = 1 ] || [ ! -x "$CLIENT_BIN" ] || [ ! -f "$clstamp" ] ||
        [ "$(cat "$clstamp")" != "$clwant" ]; then
         mkdir -p "$EXTRA/bin"
         run_logged "$GUEST/client-build.log" \
-            gcc "${CLIENT_CFLAGS[@]}" -o "$CLIENT_BIN.tmp" "$CLIENT_SRC"
+            "${CLIENT_CC[@]}" "${CLIENT_CFLAGS[@]}" -o "$CLIENT_BIN.tmp" "$CLIENT_SRC"
         mv "$CLIENT_BIN.tmp" "$CLIENT_BIN"
         echo "$clwant" > "$clstamp"
         say "client built: $CLIENT_BIN"
@@ -174,7 +208,43 @@ if [ -f "$CLIENT_SRC" ]; then
 fi
 
 # --- 5. Initramfs -------------------------------------------------------------
-[ -x "$BUSYBOX" ] || die "$BUSYBOX not found: install busybox-static"
+# aarch64: Debian's busybox-static:arm64 (apt-get download, dpkg -x; the
+# arm64 architecture is added by deps.sh), the same version as the host's
+# busybox-static, whose applet list (the arm64 binary does not run here)
+# names the links.
+if [ "$ARCH" = aarch64 ]; then
+    bbver=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null) ||
+        die "busybox-static is not installed (make deps)"
+    bbdeb=$DL/busybox-static_${bbver/:/%3a}_arm64.deb
+    if [ ! -f "$bbdeb" ]; then
+        say "downloading busybox-static:arm64 $bbver..."
+        mkdir -p "$GUEST"
+        if ! (cd "$DL" && apt-get download "busybox-static:arm64=$bbver") \
+               >"$GUEST/busybox-download.log" 2>&1; then
+            # another version: its applets may differ a little from the
+            # host's list (a link to an applet it lacks fails when run)
+            say "note: no busybox-static:arm64 $bbver; taking apt's candidate"
+            (cd "$DL" && run_logged "$GUEST/busybox-download.log" \
+                 apt-get download busybox-static:arm64)
+            # shellcheck disable=SC2012 # Debian's file names
+            bbdeb=$(ls -t "$DL"/busybox-static_*_arm64.deb | head -n 1)
+        fi
+        [ -f "$bbdeb" ] || die "apt-get download did not produce $bbdeb"
+    fi
+    bbdir=$(dirname "$(dirname "$BUSYBOX")")
+    if [ ! -x "$BUSYBOX" ] || [ "$bbdeb" -nt "$BUSYBOX" ]; then
+        rm -rf "$bbdir" "$bbdir.tmp"
+        mkdir -p "$bbdir.tmp"
+        dpkg-deb -x "$bbdeb" "$bbdir.tmp"
+        mkdir -p "$bbdir/bin"
+        cp "$bbdir.tmp/bin/busybox" "$BUSYBOX"
+        rm -rf "$bbdir.tmp"
+    fi
+    applets=$(/bin/busybox --list)
+else
+    [ -x "$BUSYBOX" ] || die "$BUSYBOX not found: install busybox-static"
+    applets=$("$BUSYBOX" --list)
+fi
 cstamp=$GUEST/initramfs.stamp
 # Inputs: busybox, /init, and the extra files (names, modes and contents).
 cwant=$( {
@@ -195,7 +265,7 @@ if [ "${GUEST_FORCE:-0}" = 1 ] || [ ! -f "$GUEST/initramfs.cpio" ] || [ ! -f "$c
     ln -s ../bin "$stage/usr/sbin"
     cp "$BUSYBOX" "$stage/bin/busybox"
     # Every applet, so that the shell mode is usable too.
-    for applet in $("$BUSYBOX" --list); do
+    for applet in $applets; do
         [ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
     done
     install -m 0755 "$INIT" "$stage/init"

@@ -28,6 +28,9 @@
 # two VMs, the BMC running cxl-mctp-client bench over its serial links
 # while the host idles.  BMC_KEEP=1 keeps the temporary directory (the
 # sockets, host.log and bmc.log) instead of removing it at the end.
+# ARCH=aarch64 (make run ARCH=aarch64): the same guest and demo on QEMU's
+# virt board (qemu-system-aarch64, UEFI, build/guest-aarch64; the BMC
+# modes are x86_64 only).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$REPO/scripts/topology.sh"
@@ -43,7 +46,7 @@ extra=${GUEST_EXTRA:-}
 if [ -n "$extra" ] && [ ! -d "$extra" ]; then
     die "GUEST_EXTRA=$extra is not a directory (it names a directory whose files are added to the guest)"
 fi
-for f in "$QEMU" "$GUEST/bzImage" "$GUEST/initramfs.cpio"; do
+for f in "$QEMU" "$GUEST_KERNEL" "$GUEST/initramfs.cpio"; do
     [ -e "$f" ] || die "$f is missing: run make first"
 done
 
@@ -162,6 +165,7 @@ run_bmc() {
 case $mode in
 bmc|bmc-bench)
     [ -z "$extra" ] || die "GUEST_EXTRA does not go with ARGS=$mode"
+    [ "$ARCH" = x86_64 ] || die "ARGS=$mode: the BMC VM is a PC (its ttyS1 and ttyS2), x86_64 only"
     run_bmc "$mode"
     exit $?
     ;;
@@ -175,7 +179,7 @@ default_topology_args
 append=$(guest_append "$mode" quiet cxlmctp.dcd=1 cxlmctp.bindcycle=1)
 cmd=("$QEMU" "${TOPOLOGY_ARGS[@]}"
      -nodefaults -nographic -serial mon:stdio -no-reboot
-     -kernel "$GUEST/bzImage" -initrd "$initrd"
+     -kernel "$GUEST_KERNEL" -initrd "$initrd"
      -append "$append")
 say "booting the guest under TCG ($(cat "$GUEST/kernel-version.txt" 2>/dev/null || echo Linux))..."
 say "${cmd[*]}"

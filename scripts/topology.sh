@@ -27,6 +27,10 @@
 # (CXL_MCTP_I2C=0 leaves out the I2C controller and its endpoints; the
 # serial endpoints are there only with CXL_MCTP_SERIAL_DIR set, for a BMC
 # VM, bmc_topology_args, whose ttyS1 and ttyS2 connect to the sockets).
+# The board: q35 (ARCH=x86_64, the default), or with ARCH=aarch64 virt
+# with GICv3 and CXL on, a Cortex-A57 and UEFI (edk2: Linux's CXL driver
+# finds its root in the ACPI tables, which QEMU hands to UEFI firmware
+# only); pcie.0 is the root bus of both.
 
 export CXL_GUEST_MEM=${CXL_GUEST_MEM:-1G}       # guest RAM (-m)
 export CXL_FMW_SIZE=${CXL_FMW_SIZE:-4G}         # CXL fixed memory window 0
@@ -90,11 +94,27 @@ export SERIAL_MCTP_PMEM_SOCK=pmem.sock
 export SERIAL_MCTP_TTYS=ttyS1,ttyS2             # in the BMC VM, in that order
 export SERIAL_NUM_MCTP=2
 export BMC_MEM=${BMC_MEM:-256M}
+# aarch64: the CPU model and the UEFI firmware (Debian's qemu-efi-aarch64)
+export CXL_ARM_CPU=${CXL_ARM_CPU:-cortex-a57}
+export AARCH64_EFI=${AARCH64_EFI:-/usr/share/qemu-efi-aarch64/QEMU_EFI.fd}
+# shellcheck disable=SC2054 # the commas are QEMU's
+case "${ARCH:-x86_64}" in
+aarch64|arm64)
+    GUEST_CONSOLE=ttyAMA0
+    MACHINE_ARGS=(-machine virt,gic-version=3,cxl=on -cpu "$CXL_ARM_CPU"
+                  -bios "$AARCH64_EFI")
+    ;;
+*)
+    GUEST_CONSOLE=ttyS0
+    MACHINE_ARGS=(-machine q35,cxl=on)
+    ;;
+esac
+export GUEST_CONSOLE
 
 default_topology_args() {
     # shellcheck disable=SC2054 # the commas are QEMU's
     TOPOLOGY_ARGS=(
-        -machine q35,cxl=on
+        "${MACHINE_ARGS[@]}"
         -m "$CXL_GUEST_MEM"
         -object "memory-backend-ram,id=cxl-pmem0-mem,share=on,size=$CXL_PMEM_SIZE"
         -object "memory-backend-ram,id=cxl-pmem0-lsa,share=on,size=$CXL_LSA_SIZE"
@@ -163,7 +183,7 @@ bmc_append() {
 guest_append() {
     local mode=$1 append
     shift
-    append="console=ttyS0 panic=-1 cxlmctp.mode=$mode cxlmctp.usbdevs=$USB_NUM_MCTP"
+    append="console=$GUEST_CONSOLE panic=-1 cxlmctp.mode=$mode cxlmctp.usbdevs=$USB_NUM_MCTP"
     if [ "$CXL_MCTP_I2C" = 1 ]; then
         append+=" cxlmctp.i2caddrs=$I2C_MCTP_ADDRS"
     fi

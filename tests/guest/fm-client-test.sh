@@ -32,7 +32,7 @@ export CXL_MCTP_I2C=1
 timeout_s=${BOOT_TIMEOUT:-240}
 concurrent=${CONCURRENT_COMMANDS:-3000}
 log=${FM_CLIENT_LOG:-$GUEST/fm-client-${1:-ehci}.log}
-for f in "$QEMU" "$GUEST/bzImage" "$GUEST/initramfs.cpio"; do
+for f in "$QEMU" "$GUEST_KERNEL" "$GUEST/initramfs.cpio"; do
     [ -e "$f" ] || { echo "Bail out! $f missing (run make)"; exit 1; }
 done
 
@@ -41,7 +41,7 @@ echo "# switch's USB endpoint on $MCTP_USP_HC, DCD's on $MCTP_DCD_HC;" \
      "I2C endpoints at $I2C_MCTP_ADDRS"
 timeout "$timeout_s" "$QEMU" "${TOPOLOGY_ARGS[@]}" \
     -nodefaults -nographic -serial mon:stdio -no-reboot \
-    -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
+    -kernel "$GUEST_KERNEL" -initrd "$GUEST/initramfs.cpio" \
     -append "$(guest_append demo "cxlmctp.concurrent=$concurrent" cxlmctp.dcd=1 cxlmctp.bindcycle=1)" \
     </dev/null >"$log" 2>&1
 status=$?
