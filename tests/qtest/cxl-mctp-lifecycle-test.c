@@ -17,7 +17,7 @@
  *
  * The DesignWare I2C controller sits behind a pcie-root-port, whose slot
  * the test drives as Linux's pciehp would (the q35 ACPI PCI hotplug is
- * off): device_del presses the attention button, the test powers the slot
+ * off; virt has none): device_del presses the attention button, the test powers the slot
  * off and QEMU removes the function.  The type 3 device below a CXL switch
  * downstream port is removed the same way, through that port's slot.
  */
@@ -38,6 +38,8 @@
 /* PCIe native hotplug on q35's root ports: ACPI PCI hotplug off */
 #define NATIVE_HOTPLUG \
     "-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off "
+/* ... which virt's have anyway */
+#define native_hotplug()    (mctp_machine_is_virt() ? "" : NATIVE_HOTPLUG)
 
 /* The I2C controller behind a root port at 00:05.0, on its bus 1 */
 #define RP_DEVFN            QPCI_DEVFN(5, 0)
@@ -52,8 +54,8 @@
     "-device designware-i2c-pci,id=i2c0,bus=rp-i2c,addr=0.0 " \
     "-device i2c_mctp_cxl,bus=i2c0,address=0x04,target=us0,id=ep-usp " \
     "-device i2c_mctp_cxl,bus=i2c0,address=0x05,target=mem0,id=ep-mem0 "
-#define I2C_MACHINE         NATIVE_HOTPLUG CXL_TOPOLOGY SWCCI_ARGS \
-                            I2C_ON_ROOT_PORT
+/* After native_hotplug() */
+#define I2C_MACHINE         CXL_TOPOLOGY SWCCI_ARGS I2C_ON_ROOT_PORT
 
 /* usb-cxl-mctp on mem0 behind EHCI or UHCI (at 00:1d.0) */
 #define USB_DEVFN           QPCI_DEVFN(0x1d, 0)
@@ -234,10 +236,18 @@ static void assert_endpoint_answers(LifecycleTest *lt, uint8_t eid)
 
 /* Machine */
 
-static LifecycleTest *lifecycle_boot(const char *args)
+static LifecycleTest *lifecycle_boot(const char *fmt, ...)
+    G_GNUC_PRINTF(1, 2);
+
+static LifecycleTest *lifecycle_boot(const char *fmt, ...)
 {
     LifecycleTest *lt = g_new0(LifecycleTest, 1);
+    g_autofree char *args = NULL;
+    va_list ap;
 
+    va_start(ap, fmt);
+    args = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
     mctp_test_boot(&lt->t, "%s", args);
     cxl_mbox_init(&lt->t, &lt->fm, SWCCI_DEVFN, 0);
     return lt;
@@ -293,7 +303,7 @@ static void attach_i2c(LifecycleTest *lt)
 
 static LifecycleTest *i2c_start(void)
 {
-    LifecycleTest *lt = lifecycle_boot(I2C_MACHINE);
+    LifecycleTest *lt = lifecycle_boot("%s" I2C_MACHINE, native_hotplug());
 
     root_port_setup(lt);
     attach_i2c(lt);
@@ -824,7 +834,7 @@ static void test_bg_scan_media_migrate(void)
 
     lt->t.i2c_dest = MEM0_ADDR;
     mctp_scan_media(lt);
-    mctp_test_migrate(&lt->t, I2C_MACHINE);
+    mctp_test_migrate(&lt->t, "%s" I2C_MACHINE, native_hotplug());
     g_free(lt->rp);
     lt->rp = qpci_device_find(lt->t.pcibus, RP_DEVFN);
     cxl_mbox_free(&lt->fm);
@@ -869,7 +879,7 @@ static void test_bg_unbind_migrate(void)
     uint8_t st;
 
     mctp_unbind_vppb(lt, 1);
-    mctp_test_migrate(&lt->t, I2C_MACHINE);
+    mctp_test_migrate(&lt->t, "%s" I2C_MACHINE, native_hotplug());
     g_free(lt->rp);
     lt->rp = qpci_device_find(lt->t.pcibus, RP_DEVFN);
     cxl_mbox_free(&lt->fm);

@@ -710,9 +710,9 @@ static void test_migrate_half_frame(void)
 static void assert_refused(const char *device, const char *why)
 {
     g_autofree char *cmd = g_strdup_printf(
-        "%s -nodefaults -display none " CXL_TOPOLOGY
+        "%s -nodefaults -display none %s" CXL_TOPOLOGY
         "-chardev null,id=c0 -device %s",
-        qtest_qemu_binary(NULL), device);
+        qtest_qemu_binary(NULL), mctp_machine_args(), device);
     g_autofree char *err = NULL;
     int status;
 

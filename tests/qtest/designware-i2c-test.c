@@ -3,7 +3,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * The controller sits on q35's root bus with QEMU I2C devices on its bus:
+ * The controller sits on the root bus of q35 (or of arm virt, on an aarch64
+ * QEMU) with QEMU I2C devices on its bus:
  * i2c-ddc (a 128-byte EDID: the first byte written sets the offset, later
  * ones only advance it, reads return the bytes from there on) and i2c-echo
  * (takes 3 bytes; after STOP it masters bytes 2 and 3 back to the address
@@ -14,18 +15,16 @@
 
 #include "qemu/osdep.h"
 #include "libqtest.h"
-#include "libqos/pci-pc.h"
 #include "libqos/libqos-malloc.h"
-#include "libqos/malloc-pc.h"
 #include "libqos/i2c-designware.h"
-#include "libqos/mctp.h"        /* qos_migrate_unix() */
+#include "libqos/mctp.h"        /* qos_migrate_unix(), the machine */
 #include "hw/pci/pci_regs.h"
 #include "qobject/qdict.h"
+#include "qobject/qlist.h"
 
 #define DW_SLOT         4
 #define DW_DEVFN        QPCI_DEVFN(DW_SLOT, 0)
-#define DW_ARGS         "-machine q35 " \
-                        "-device designware-i2c-pci,id=i2c0,addr=04.0"
+#define DW_ARGS         "-device designware-i2c-pci,id=i2c0,addr=04.0"
 #define DDC_ADDR        0x50
 #define DDC_ARGS        " -device i2c-ddc,bus=i2c0,address=0x50"
 #define EDID_SIZE       128
@@ -36,9 +35,13 @@
 #define EMPTY_ADDR      0x33
 #define NOBODY_ADDR     0x7f
 #define OWN_ADDR        0x10
-/* Guest RAM that MSI messages are pointed at */
-#define MSI_ADDR        0x400000
+/* Guest RAM that MSI messages are pointed at (q35, virt) */
+#define MSI_ADDR_PC     0x400000
+#define MSI_ADDR_VIRT   0x40400000
+#define MSI_ADDR        (mctp_machine_is_virt() ? MSI_ADDR_VIRT : MSI_ADDR_PC)
 #define MSI_DATA        0x4321
+/* virt's GIC inputs of PCIe INTA-D (SPIs 3 to 6) */
+#define VIRT_PCIE_SPI   3
 
 typedef struct Test {
     QTestState *qts;
@@ -47,25 +50,34 @@ typedef struct Test {
     QDWI2C *i2c;
 } Test;
 
+/* The machine, first on every command line: q35, or virt on aarch64 */
+static const char *machine(void)
+{
+    return mctp_machine_is_virt() ? "-machine virt,gic-version=3 -cpu max " :
+        "-machine q35 ";
+}
+
 static void test_boot(Test *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static void test_boot(Test *t, const char *fmt, ...)
 {
+    g_autofree char *args = NULL;
     va_list ap;
 
     memset(t, 0, sizeof(*t));
     va_start(ap, fmt);
-    t->qts = qtest_vinitf(fmt, ap);
+    args = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    pc_alloc_init(&t->alloc, t->qts, ALLOC_NO_FLAGS);
-    t->pcibus = qpci_new_pc(t->qts, &t->alloc);
+    t->qts = qtest_initf("%s%s", machine(), args);
+    mctp_alloc_init(&t->alloc, t->qts);
+    t->pcibus = mctp_pci_new(t->qts, &t->alloc);
     t->i2c = qdw_i2c_init(t->qts, t->pcibus, DW_DEVFN);
 }
 
 static void test_end(Test *t)
 {
     qdw_i2c_free(t->i2c);
-    qpci_free_pc(t->pcibus);
+    mctp_pci_free(t->pcibus);
     alloc_destroy(&t->alloc);
     qtest_quit(t->qts);
 }
@@ -173,15 +185,15 @@ static void test_ident(void)
 
 static void test_reset_values(void)
 {
-    QTestState *qts = qtest_init(DW_ARGS);
+    QTestState *qts = qtest_initf("%s" DW_ARGS, machine());
     QGuestAllocator alloc;
     QPCIBus *pcibus;
     QPCIDevice *pdev;
     uint64_t bar_size;
     QPCIBar bar;
 
-    pc_alloc_init(&alloc, qts, ALLOC_NO_FLAGS);
-    pcibus = qpci_new_pc(qts, &alloc);
+    mctp_alloc_init(&alloc, qts);
+    pcibus = mctp_pci_new(qts, &alloc);
     pdev = qpci_device_find(pcibus, DW_DEVFN);
     qpci_device_enable(pdev);
     bar = qpci_iomap(pdev, 0, &bar_size);
@@ -195,27 +207,34 @@ static void test_reset_values(void)
     g_assert_cmphex(qpci_io_readl(pdev, bar, DW_IC_SDA_HOLD), ==, 1);
     g_assert_cmphex(qpci_io_readl(pdev, bar, DW_IC_FS_SPKLEN), ==, 5);
     g_free(pdev);
-    qpci_free_pc(pcibus);
+    mctp_pci_free(pcibus);
     alloc_destroy(&alloc);
     qtest_quit(qts);
 }
 
-/* A bad FIFO depth is refused at realize */
+/*
+ * A bad FIFO depth is refused at realize, hot-plugged on pc's root bus
+ * (or on virt, whose root bus takes no hot-plug, below a root port)
+ */
 static void test_bad_config(void)
 {
-    QTestState *qts = qtest_init("-machine pc");
+    bool virt = mctp_machine_is_virt();
+    QTestState *qts = qtest_init(virt ? "-machine virt,gic-version=3 -cpu max "
+                                 "-device pcie-root-port,id=rp,chassis=1" :
+                                 "-machine pc");
+    const char *bus = virt ? "rp" : "pci.0";
     QDict *resp;
 
     resp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': {"
-                     "'driver': 'designware-i2c-pci', "
-                     "'rx-fifo-depth': 1}}");
+                     "'driver': 'designware-i2c-pci', 'bus': %s, "
+                     "'rx-fifo-depth': 1}}", bus);
     g_assert(qdict_haskey(resp, "error"));
     g_assert(strstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
                     "fifo-depth"));
     qobject_unref(resp);
     resp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': {"
-                     "'driver': 'designware-i2c-pci', "
-                     "'tx-fifo-depth': 257}}");
+                     "'driver': 'designware-i2c-pci', 'bus': %s, "
+                     "'tx-fifo-depth': 257}}", bus);
     g_assert(qdict_haskey(resp, "error"));
     qobject_unref(resp);
     qtest_quit(qts);
@@ -607,17 +626,52 @@ static void test_target_fifo_full(void)
 
 /* Interrupts */
 
-/* Level of the IOAPIC inputs q35 routes PCI interrupts to (PIRQA-H) */
+/*
+ * Level of the interrupt controller's inputs PCI interrupts are routed
+ * to: those of the IOAPIC q35 routes PIRQA-H to, or those of virt's GIC
+ * the PCIe host's INTA-D are wired to
+ */
 static bool intx_level(Test *t)
 {
-    int gsi;
+    int first = mctp_machine_is_virt() ? VIRT_PCIE_SPI : 16;
+    int n = mctp_machine_is_virt() ? 4 : 8;
+    int i;
 
-    for (gsi = 16; gsi < 24; gsi++) {
-        if (qtest_get_irq(t->qts, gsi)) {
+    for (i = first; i < first + n; i++) {
+        if (qtest_get_irq(t->qts, i)) {
             return true;
         }
     }
     return false;
+}
+
+/* Intercept the inputs of q35's IOAPIC or of virt's GIC */
+static void intx_intercept(Test *t)
+{
+    QDict *rsp;
+    QList *list;
+    QListEntry *e;
+    g_autofree char *gic = NULL;
+
+    if (!mctp_machine_is_virt()) {
+        qtest_irq_intercept_in(t->qts, "ioapic");
+        return;
+    }
+    /* virt does not name its GIC: find it among its unnamed children */
+    rsp = qtest_qmp(t->qts, "{ 'execute': 'qom-list', 'arguments': "
+                    "{ 'path': '/machine/unattached' } }");
+    list = qdict_get_qlist(rsp, "return");
+    QLIST_FOREACH_ENTRY(list, e) {
+        QDict *prop = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(prop, "type"), "child<arm-gicv3>")) {
+            gic = g_strdup_printf("/machine/unattached/%s",
+                                  qdict_get_str(prop, "name"));
+        }
+    }
+    qobject_unref(rsp);
+    g_assert_nonnull(gic);
+    qtest_irq_intercept_in(t->qts, gic);
 }
 
 static void start_ddc_write(Test *t, uint8_t offset, uint8_t data)
@@ -633,7 +687,7 @@ static void test_irq_intx(void)
     Test t;
 
     test_boot(&t, DW_ARGS DDC_ARGS);
-    qtest_irq_intercept_in(t.qts, "ioapic");
+    intx_intercept(&t);
     g_assert(!intx_level(&t));
     qdw_i2c_disable(t.i2c);
     wr(&t, DW_IC_INTR_MASK, DW_IC_INTR_STOP_DET);
@@ -903,9 +957,11 @@ static void test_malformed(void)
 /* Migrate @t to a new QEMU started with @args */
 static void migrate(Test *t, const char *args)
 {
-    t->qts = qos_migrate_unix(t->qts, args);
-    qpci_free_pc(t->pcibus);
-    t->pcibus = qpci_new_pc(t->qts, &t->alloc);
+    g_autofree char *cmdline = g_strconcat(machine(), args, NULL);
+
+    t->qts = qos_migrate_unix(t->qts, cmdline);
+    mctp_pci_free(t->pcibus);
+    t->pcibus = mctp_pci_new(t->qts, &t->alloc);
     qdw_i2c_migrated(t->i2c, t->qts, t->pcibus);
 }
 
@@ -1013,9 +1069,31 @@ static void test_migrate_target_hold(void)
     test_end(&t);
 }
 
+static const char *missing_device;
+
+static void test_skip(void)
+{
+    g_test_skip(missing_device);
+}
+
 int main(int argc, char **argv)
 {
+    static const char *const devices[] = {
+        "designware-i2c-pci", "i2c-ddc", "i2c-echo",
+    };
+    int i;
+
     g_test_init(&argc, &argv, NULL);
+
+    /* The meson keys are of all targets: this QEMU may lack a device */
+    for (i = 0; i < ARRAY_SIZE(devices); i++) {
+        if (!qtest_has_device(devices[i])) {
+            missing_device = g_strdup_printf("no %s in this QEMU",
+                                             devices[i]);
+            qtest_add_func("/designware-i2c/skipped", test_skip);
+            return g_test_run();
+        }
+    }
 
     qtest_add_func("/designware-i2c/ident", test_ident);
     qtest_add_func("/designware-i2c/reset-values", test_reset_values);

@@ -23,8 +23,11 @@
 
 uint64_t cxl_cfg_addr(const CXLHostFn *fn, uint16_t off)
 {
+    uint64_t ecam = mctp_machine_is_virt() ? CXL_HOST_VIRT_ECAM_BASE :
+        CXL_HOST_ECAM_BASE;
+
     g_assert_cmpuint(off, <, CXL_HOST_CFG_SIZE);
-    return CXL_HOST_ECAM_BASE + ((uint64_t)fn->bus << 20) +
+    return ecam + ((uint64_t)fn->bus << 20) +
         ((uint64_t)fn->devfn << 12) + off;
 }
 
@@ -166,7 +169,12 @@ static uint64_t find_regblock(CXLHost *h, const CXLHostFn *fn,
 
 void cxl_host_ecam_enable(CXLHost *h)
 {
-    QPCIDevice *mch = qpci_device_find(h->pcibus, 0);
+    QPCIDevice *mch;
+
+    if (mctp_machine_is_virt()) {
+        return;
+    }
+    mch = qpci_device_find(h->pcibus, 0);
 
     g_assert_nonnull(mch);
     qpci_config_writel(mch, MCH_PCIEXBAR + 4, CXL_HOST_ECAM_BASE >> 32);
@@ -209,8 +217,7 @@ static void cxl_host_assign_bars(CXLHost *h, CXLHostFn *fn)
         h->mmio_next = ROUND_UP(h->mmio_next, size);
         fn->bar[i] = h->mmio_next;
         h->mmio_next += size;
-        g_assert_cmpuint(h->mmio_next, <=,
-                         CXL_HOST_MMIO_BASE + CXL_HOST_MMIO_SIZE);
+        g_assert_cmpuint(h->mmio_next, <=, h->mmio_end);
         if (is64) {
             i++;
         }
@@ -307,7 +314,13 @@ void cxl_host_init(CXLHost *h, QTestState *qts, QPCIBus *pcibus,
     h->pcibus = pcibus;
     h->root_bus = root_bus;
     h->last_bus = root_bus;
-    h->mmio_next = CXL_HOST_MMIO_BASE;
+    if (mctp_machine_is_virt()) {
+        h->mmio_next = CXL_HOST_VIRT_MMIO_BASE;
+        h->mmio_end = CXL_HOST_VIRT_MMIO_BASE + CXL_HOST_VIRT_MMIO_SIZE;
+    } else {
+        h->mmio_next = CXL_HOST_MMIO_BASE;
+        h->mmio_end = CXL_HOST_MMIO_BASE + CXL_HOST_MMIO_SIZE;
+    }
     cxl_host_ecam_enable(h);
     cxl_host_scan_bus(h, root_bus, NULL);
     g_assert_cmpuint(h->nfns, >, 0);

@@ -1,6 +1,6 @@
 /*
  * The host's view of a CXL topology for qtests: what firmware and an OS
- * driver would set up on q35 before using a CXL device
+ * driver would set up on q35 (or arm virt) before using a CXL device
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
@@ -32,10 +32,17 @@
 #include "pci.h"
 #include "mctp.h"
 
-/* Where the helpers put MMCONFIG and the CXL hierarchy's BARs */
+/*
+ * Where the helpers put MMCONFIG and the CXL hierarchy's BARs on q35; on
+ * virt, ECAM is where the machine has it and the BARs go in the top of
+ * its 32-bit PCIe MMIO window (libqos's BARs below MCTP_VIRT_PCI_MMIO_END)
+ */
 #define CXL_HOST_ECAM_BASE      0xb0000000ULL   /* 256 buses */
 #define CXL_HOST_MMIO_BASE      0xc0000000ULL
 #define CXL_HOST_MMIO_SIZE      0x10000000ULL
+#define CXL_HOST_VIRT_ECAM_BASE 0x4010000000ULL /* 256 buses, highmem on */
+#define CXL_HOST_VIRT_MMIO_BASE 0x30000000ULL
+#define CXL_HOST_VIRT_MMIO_SIZE 0x0e000000ULL   /* up to its PIO window */
 
 #define CXL_HOST_CFG_SIZE       0x1000          /* PCIe config space */
 #define CXL_HOST_MAX_FNS        32
@@ -125,7 +132,8 @@ struct CXLHostFn {
 
 typedef struct CXLHost {
     QTestState *qts;
-    QPCIBus *pcibus;            /* CF8/CFC, to enable MMCONFIG */
+    QPCIBus *pcibus;            /* CF8/CFC, to enable MMCONFIG (q35) */
+    uint64_t mmio_end;          /* the end of the BARs' window */
     uint8_t root_bus;           /* the CXL host bridge's bus */
     uint8_t last_bus;
     uint64_t mmio_next;
@@ -148,14 +156,18 @@ typedef struct CXLHostRegs {
 
 /* Setting up */
 
-/* Enable q35's MMCONFIG at CXL_HOST_ECAM_BASE (MCH PCIEXBAR, 00:00.0) */
+/*
+ * Enable q35's MMCONFIG at CXL_HOST_ECAM_BASE (MCH PCIEXBAR, 00:00.0); on
+ * virt, ECAM is always on
+ */
 void cxl_host_ecam_enable(CXLHost *h);
 /*
  * Enable MMCONFIG and enumerate the functions below bus @root_bus (a CXL
  * host bridge's, e.g. pxb-cxl's bus_nr), depth first: each function's
  * config space is recorded in found_cfg before it is programmed; bridges
  * get bus numbers and a memory window, every function its memory BARs
- * from CXL_HOST_MMIO_BASE up and memory decode and bus mastering.  The
+ * from CXL_HOST_MMIO_BASE (virt: CXL_HOST_VIRT_MMIO_BASE) up and memory
+ * decode and bus mastering.  The
  * same topology always gets the same addresses.
  */
 void cxl_host_init(CXLHost *h, QTestState *qts, QPCIBus *pcibus,
@@ -179,7 +191,7 @@ CXLHostFn *cxl_host_find_port(CXLHost *h, uint8_t pcie_type, uint8_t port);
 
 /* Config space through ECAM */
 
-/* The ECAM address of @fn's config register at @off */
+/* The ECAM address of @fn's config register at @off (q35's or virt's) */
 uint64_t cxl_cfg_addr(const CXLHostFn *fn, uint16_t off);
 /* Read or write @fn's config register at @off (any offset below 4 KiB) */
 uint8_t cxl_cfg_readb(CXLHost *h, const CXLHostFn *fn, uint16_t off);

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include "qobject/qdict.h"
 #include "mctp.h"
 
 /* Transports */
@@ -311,17 +312,81 @@ void mctp_bulk_out(MCTPTest *t, const void *buf, size_t len)
 
 /* Machine and device */
 
+/* virt's RAM, and its PCIe host's ECAM (256 buses: highmem on) */
+#define VIRT_RAM_BASE       0x40000000ULL
+#define VIRT_PAGE_SIZE      4096
+
+bool mctp_machine_is_virt(void)
+{
+    return !strcmp(qtest_get_arch(), "aarch64");
+}
+
+const char *mctp_machine_args(void)
+{
+    return mctp_machine_is_virt() ? MCTP_VIRT_MACHINE : MCTP_Q35_MACHINE;
+}
+
+void mctp_alloc_init(QGuestAllocator *alloc, QTestState *qts)
+{
+    QDict *rsp;
+    uint64_t ram;
+
+    if (!mctp_machine_is_virt()) {
+        pc_alloc_init(alloc, qts, ALLOC_NO_FLAGS);
+        return;
+    }
+    /* No firmware tables to read it from: ask QEMU how much RAM */
+    rsp = qtest_qmp(qts, "{ 'execute': 'query-memory-size-summary' }");
+    g_assert(qdict_haskey(rsp, "return"));
+    ram = qdict_get_int(qdict_get_qdict(rsp, "return"), "base-memory");
+    qobject_unref(rsp);
+    /* DMA buffers stay below 4 GiB, as on q35 */
+    alloc_init(alloc, ALLOC_NO_FLAGS, VIRT_RAM_BASE,
+               MIN(VIRT_RAM_BASE + ram, 0x100000000ULL), VIRT_PAGE_SIZE);
+}
+
+QPCIBus *mctp_pci_new(QTestState *qts, QGuestAllocator *alloc)
+{
+    QGenericPCIBus *gbus;
+
+    if (!mctp_machine_is_virt()) {
+        return qpci_new_pc(qts, alloc);
+    }
+    /*
+     * virt's PCIe host, through its ECAM; BARs from its 32-bit MMIO
+     * window (below MCTP_VIRT_PCI_MMIO_END, cxl-host.h's window above)
+     */
+    gbus = g_new0(QGenericPCIBus, 1);
+    qpci_init_generic(gbus, qts, alloc, false);
+    g_assert_cmphex(gbus->bus.mmio_limit, <=, MCTP_VIRT_PCI_MMIO_END);
+    return &gbus->bus;
+}
+
+void mctp_pci_free(QPCIBus *bus)
+{
+    if (!bus) {
+        return;
+    }
+    if (!mctp_machine_is_virt()) {
+        qpci_free_pc(bus);
+        return;
+    }
+    g_free(container_of(bus, QGenericPCIBus, bus));
+}
+
 void mctp_test_boot(MCTPTest *t, const char *fmt, ...)
 {
+    g_autofree char *args = NULL;
     va_list ap;
 
     memset(t, 0, sizeof(*t));
     va_start(ap, fmt);
-    t->qts = qtest_vinitf(fmt, ap);
+    args = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    t->qts = qtest_initf("%s%s", mctp_machine_args(), args);
     t->xport = &ehci_transport;         /* unless attached to UHCI */
-    pc_alloc_init(&t->alloc, t->qts, ALLOC_NO_FLAGS);
-    t->pcibus = qpci_new_pc(t->qts, &t->alloc);
+    mctp_alloc_init(&t->alloc, t->qts);
+    t->pcibus = mctp_pci_new(t->qts, &t->alloc);
     t->tag = 1;
     t->cxl_tag = 1;
 }
@@ -381,6 +446,7 @@ QTestState *qos_migrate_unix(QTestState *src, const char *args)
 void mctp_test_migrate(MCTPTest *t, const char *fmt, ...)
 {
     g_autofree char *args = NULL;
+    g_autofree char *cmdline = NULL;
     va_list ap;
 
     g_assert(t->hc || t->i2c || t->serial_fd > 0);
@@ -388,9 +454,10 @@ void mctp_test_migrate(MCTPTest *t, const char *fmt, ...)
     args = g_strdup_vprintf(fmt, ap);
     va_end(ap);
 
-    t->qts = qos_migrate_unix(t->qts, args);
-    qpci_free_pc(t->pcibus);
-    t->pcibus = qpci_new_pc(t->qts, &t->alloc);
+    cmdline = g_strconcat(mctp_machine_args(), args, NULL);
+    t->qts = qos_migrate_unix(t->qts, cmdline);
+    mctp_pci_free(t->pcibus);
+    t->pcibus = mctp_pci_new(t->qts, &t->alloc);
     if (t->hc) {
         qusb_migrated(t->hc, t->qts, t->pcibus);
     }
@@ -451,7 +518,7 @@ void mctp_test_end(MCTPTest *t)
     if (t->i2c) {
         qdw_i2c_free(t->i2c);
     }
-    qpci_free_pc(t->pcibus);
+    mctp_pci_free(t->pcibus);
     alloc_destroy(&t->alloc);
     qtest_quit(t->qts);
 }

@@ -27,10 +27,34 @@
 #include "../libqtest.h"
 #include "pci-pc.h"
 #include "malloc-pc.h"
+#include "generic-pcihost.h"
 #include "usb-ehci.h"
 #include "usb-uhci.h"
 #include "usb-xhci.h"
 #include "i2c-designware.h"
+
+/*
+ * The machine of the MCTP qtests, by the QEMU binary's target: q35 on
+ * x86, virt with a GICv3 on aarch64, CXL on in both.  mctp_test_boot()
+ * and mctp_test_migrate() put it first on the command line; what the
+ * tests add after it (CXL_TOPOLOGY, devices on pcie.0) is the same on
+ * both, PCI reached through CF8/CFC (q35) or virt's PCIe host's ECAM,
+ * DMA buffers in guest RAM below 4 GiB.
+ */
+#define MCTP_Q35_MACHINE    "-machine q35,cxl=on "
+#define MCTP_VIRT_MACHINE   "-machine virt,gic-version=3,cxl=on -cpu max "
+/* virt's PCIe MMIO below 4 GiB ends here; libqos takes its start */
+#define MCTP_VIRT_PCI_MMIO_END  0x2f000000ULL
+
+/* True on virt (an aarch64 QEMU), false on q35 */
+bool mctp_machine_is_virt(void);
+/* MCTP_Q35_MACHINE or MCTP_VIRT_MACHINE */
+const char *mctp_machine_args(void);
+/* An allocator of the machine's guest RAM (below 4 GiB) */
+void mctp_alloc_init(QGuestAllocator *alloc, QTestState *qts);
+/* The machine's PCI bus 0 (buses below: devfn | bus << 8), and freeing it */
+QPCIBus *mctp_pci_new(QTestState *qts, QGuestAllocator *alloc);
+void mctp_pci_free(QPCIBus *bus);
 
 /*
  * The topology of the CXL MCTP qtests.
@@ -50,7 +74,6 @@
 #define CXL_MEM0_PORT       0
 #define CXL_MEM0_SIZE       (256 * 1024 * 1024ULL)
 #define CXL_TOPOLOGY \
-    "-machine q35,cxl=on " \
     "-object memory-backend-ram,id=cxl-mem0,size=256M " \
     "-object memory-backend-ram,id=cxl-dc1,size=512M " \
     "-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 " \
@@ -227,7 +250,10 @@ typedef struct MCTPMessage {
 
 /* Machine and device */
 
-/* Start QEMU with the command line @fmt, PCI and the guest allocator */
+/*
+ * Start QEMU with the machine (mctp_machine_args()) and the command line
+ * @fmt; PCI and the guest allocator
+ */
 void mctp_test_boot(MCTPTest *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /*
  * Enable the EHCI (or UHCI) controller at @devfn, enumerate the first
@@ -276,8 +302,8 @@ size_t mctp_smbus_frame(MCTPTest *t, uint8_t *frame, const uint8_t *pkt,
  */
 QTestState *qos_migrate_unix(QTestState *src, const char *args);
 /*
- * Migrate the machine to a new QEMU started with the command line @fmt
- * and carry on with the device there (EHCI or I2C): transfers in flight
+ * Migrate the machine to a new QEMU started with the machine
+ * (mctp_machine_args()) and the command line @fmt, and carry on with the device there (EHCI or I2C): transfers in flight
  * stay in flight, as the guest's driver would see it.
  */
 void mctp_test_migrate(MCTPTest *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
