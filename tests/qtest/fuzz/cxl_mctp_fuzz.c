@@ -1085,7 +1085,7 @@ static void i2c_pre_fuzz_entry(QTestState *s)
 
 #define FUZZ_MACHINE \
     TARGET_NAME " -display none -accel qtest -m 64M -nodefaults " \
-    CXL_TOPOLOGY
+    MCTP_Q35_MACHINE CXL_TOPOLOGY
 
 static GString *ehci_cmdline(FuzzTarget *t)
 {
