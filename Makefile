@@ -11,7 +11,8 @@ SHELL := /bin/bash
 export QEMU_SRC GUEST_EXTRA ARCH
 
 .PHONY: all deps qemu firmware guest run check bench series series-check \
-        series-bisect docs ci check-sanitize check-soak clean distclean help
+        series-bisect docs ci check-sanitize check-soak check-aarch64-qtests \
+        clean distclean help
 
 all: qemu firmware guest
 
@@ -28,6 +29,7 @@ help:
 	@echo "make check      build if needed, then run all tests"
 	@echo "make check ARCH=aarch64  the qtests on qemu-system-aarch64 and the guest"
 	@echo "                FM test on virt"
+	@echo "make check-aarch64-qtests  only those qtests (no guest; a step of make ci)"
 	@echo "make bench      usb-cxl-mctp, i2c_mctp_cxl, cxl-mctp-serial against the switch mailbox CCI"
 	@echo "                (qtest, callgrind, guest)"
 	@echo "make series     write the mail-ready series (cover letter + git format-patch)"
@@ -37,8 +39,8 @@ help:
 	@echo "make series-bisect series-check + every patch built with gcc and clang -Werror"
 	@echo "                + make check's qtests on the last step"
 	@echo "make docs       build QEMU's manual with Sphinx; a warning in our pages fails"
-	@echo "make ci         what CI runs: check, series-check, docs, check-sanitize,"
-	@echo "                check-fuzz (.ci/run, .gitlab-ci.yml)"
+	@echo "make ci         what CI runs: check, check-aarch64-qtests, series-check, docs,"
+	@echo "                check-sanitize, check-fuzz (.ci/run, .gitlab-ci.yml)"
 	@echo "make check-sanitize  the qtests and a guest boot in a clang ASan + UBSan build"
 	@echo "make check-soak 200k MCTP commands over USB and I2C, malformed input mixed in,"
 	@echo "                QEMU's resident memory watched (not part of make check)"
@@ -71,6 +73,9 @@ run: all
 
 check: all
 	@scripts/check.sh
+
+check-aarch64-qtests: qemu
+	@ARCH=aarch64 scripts/check.sh --qtests-only
 
 bench: all
 	@scripts/bench.sh

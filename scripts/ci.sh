@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # What CI runs (.ci/run and every job of .gitlab-ci.yml call these make
-# targets): `make check`, then `make series-check`, `make docs`,
-# `make check-sanitize` and `make check-fuzz` (the saved fuzz corpora
-# replayed, each fuzz target for a minute or half a minute: some 5
-# minutes), each of the last four counted as one test.  Ends with one
+# targets): `make check`, then `make check-aarch64-qtests` (the qtests on
+# qemu-system-aarch64's virt machine, some 2 minutes), `make series-check`,
+# `make docs`, `make check-sanitize` and `make check-fuzz` (the saved fuzz
+# corpora replayed, each fuzz target for a minute or half a minute: some 5
+# minutes), each of the last five counted as one test.  Ends with one
 # line "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -26,7 +27,7 @@ if [ -z "$(git config user.name || true)" ] || [ -z "$(git config user.email || 
     say "no git identity: the series is checked as $GIT_AUTHOR_NAME <$GIT_AUTHOR_EMAIL>"
 fi
 
-for target in series-check docs check-sanitize check-fuzz; do
+for target in check-aarch64-qtests series-check docs check-sanitize check-fuzz; do
     echo
     say "make $target"
     t=$(date +%s)

@@ -126,6 +126,7 @@ QTESTS_AARCH64=(
     cxl-reset-test
     cxl-dcd-test
     cxl-mctp-lifecycle-test
+    cxl-mctp-soak-test
     cxl-mctp-serial-test
 )
 

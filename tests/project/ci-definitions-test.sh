@@ -33,13 +33,13 @@ except yaml.YAMLError as e:
     ci = {}
 
 makefile = open(repo + '/Makefile').read()
-have = set(re.findall(r'^([a-z][a-z-]*):', makefile, re.M))
+have = set(re.findall(r'^([a-z][a-z0-9-]*):', makefile, re.M))
 jobs = {k: v for k, v in ci.items()
         if isinstance(v, dict) and 'script' in v}
 called = set()
 for job in jobs.values():
     for line in job['script']:
-        called.update(re.findall(r'\bmake ([a-z][a-z-]*)', line))
+        called.update(re.findall(r'\bmake ([a-z][a-z0-9-]*)', line))
 missing = called - have
 result(jobs and called and not missing,
        'the GitLab jobs (%s) call make targets the Makefile has (%s)'
@@ -47,8 +47,8 @@ result(jobs and called and not missing,
        'missing: %s' % ', '.join(sorted(missing)))
 
 cish = open(repo + '/scripts/ci.sh').read()
-ours = set(re.findall(r'make --no-print-directory ([a-z][a-z-]*)', cish))
-m = re.search(r'for target in ([a-z -]+); do', cish)
+ours = set(re.findall(r'make --no-print-directory ([a-z][a-z0-9-]*)', cish))
+m = re.search(r'for target in ([a-z0-9 -]+); do', cish)
 if m:
     ours.update(m.group(1).split())
 dotci = open(repo + '/.ci/run').read()
