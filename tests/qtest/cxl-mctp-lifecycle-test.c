@@ -17,9 +17,10 @@
  *
  * The DesignWare I2C controller sits behind a pcie-root-port, whose slot
  * the test drives as Linux's pciehp would (the q35 ACPI PCI hotplug is
- * off; virt has none): device_del presses the attention button, the test powers the slot
- * off and QEMU removes the function.  The type 3 device below a CXL switch
- * downstream port is removed the same way, through that port's slot.
+ * off; virt has none): device_del presses the attention button, the test
+ * powers the slot off and QEMU removes the function.  The type 3 device
+ * below a CXL switch downstream port is removed the same way, through
+ * that port's slot.
  */
 
 #include "qemu/osdep.h"

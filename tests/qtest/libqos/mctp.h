@@ -303,8 +303,9 @@ size_t mctp_smbus_frame(MCTPTest *t, uint8_t *frame, const uint8_t *pkt,
 QTestState *qos_migrate_unix(QTestState *src, const char *args);
 /*
  * Migrate the machine to a new QEMU started with the machine
- * (mctp_machine_args()) and the command line @fmt, and carry on with the device there (EHCI or I2C): transfers in flight
- * stay in flight, as the guest's driver would see it.
+ * (mctp_machine_args()) and the command line @fmt, and carry on with the
+ * device there (EHCI or I2C): transfers in flight stay in flight, as the
+ * guest's driver would see it.
  */
 void mctp_test_migrate(MCTPTest *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void mctp_test_end(MCTPTest *t);
