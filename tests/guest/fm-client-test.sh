@@ -15,7 +15,8 @@
 # through sysfs reads back a pattern written through a region before the
 # unbind, and the kernel logs no probe failure.  "ehci" (default) puts the
 # switch's USB endpoint behind EHCI and the DCD's behind xHCI; "xhci" swaps
-# them.  TAP output.
+# them.  TAP output.  ARCH=aarch64: the same on QEMU's Arm virt board
+# (scripts/topology.sh) with the aarch64 guest (make guest ARCH=aarch64).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
@@ -29,7 +30,12 @@ esac
 export CXL_MCTP_I2C=1
 . "$REPO/scripts/topology.sh"
 
-timeout_s=${BOOT_TIMEOUT:-240}
+# aarch64 (ARCH=aarch64): UEFI and an emulated Arm CPU take longer
+if [ "$ARCH" = aarch64 ]; then
+    timeout_s=${BOOT_TIMEOUT:-600}
+else
+    timeout_s=${BOOT_TIMEOUT:-240}
+fi
 concurrent=${CONCURRENT_COMMANDS:-3000}
 log=${FM_CLIENT_LOG:-$GUEST/fm-client-${1:-ehci}.log}
 for f in "$QEMU" "$GUEST_KERNEL" "$GUEST/initramfs.cpio"; do
