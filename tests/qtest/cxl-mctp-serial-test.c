@@ -508,6 +508,50 @@ static size_t bp_request(uint8_t *frame, unsigned i, CXLRequest *r)
     return mctp_serial_frame(frame, pkt, len);
 }
 
+/* The test's end of the socket non-blocking, or blocking again */
+static void serial_nonblocking(MCTPTest *t, bool on)
+{
+    int flags = fcntl(t->serial_fd, F_GETFL);
+
+    g_assert_cmpint(flags, >=, 0);
+    g_assert(fcntl(t->serial_fd, F_SETFL,
+                   on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) == 0);
+}
+
+/*
+ * With the socket non-blocking, write requests (bp_request(), from 0 on)
+ * in buffers of 63 KiB and more until a buffer is not taken whole: the
+ * socket is full.  Returns how many requests were made.  The last buffer
+ * stays in @buf: *@len bytes, requests *@first on, request i ending at
+ * @ends[i - *@first], the first *@off bytes written.
+ */
+static unsigned fill_socket(MCTPTest *t, uint8_t *buf, size_t *ends,
+                            unsigned *first, size_t *len, size_t *off)
+{
+    unsigned n = 0;
+    CXLRequest r;
+    ssize_t w;
+
+    for (;;) {
+        *first = n;
+        *len = *off = 0;
+        while (*len < 63 * KiB) {
+            *len += bp_request(buf + *len, n, &r);
+            ends[n++ - *first] = *len;
+        }
+        w = write(t->serial_fd, buf, *len);
+        if (w < 0) {
+            g_assert_cmpint(errno, ==, EAGAIN);
+            return n;
+        }
+        *off = w;
+        if (*off < *len) {
+            return n;
+        }
+        g_assert_cmpuint(n, <, 1000000);
+    }
+}
+
 /*
  * The test stops reading and writes requests until the socket takes no
  * more: the endpoint, unable to send, stopped reading.  QEMU still
@@ -522,8 +566,8 @@ static void test_back_pressure(void)
     uint8_t limit = 10;
     SerialTest s;
     MCTPTest *t = &s.t;
-    unsigned n = 0, first = 0, i;
-    size_t len = 0, off = 0, rsp_len;
+    unsigned n, first, i;
+    size_t len, off, rsp_len;
     ssize_t w;
     CXLRequest r;
 
@@ -531,27 +575,8 @@ static void test_back_pressure(void)
     g_assert_cmphex(cxl_cmd(t, MCTP_EID_NULL, MCTP_TYPE_CXL_CCI,
                             CXL_SET_INFOSTAT, CXL_CMD_SET_RSP_LIMIT, &limit,
                             1, out, 2048, &rsp_len), ==, CXL_MBOX_SUCCESS);
-    g_assert(fcntl(t->serial_fd, F_SETFL,
-                   fcntl(t->serial_fd, F_GETFL) | O_NONBLOCK) == 0);
-    /* Requests in buffers of 63 KiB and more, until one is not taken */
-    for (;;) {
-        first = n;
-        len = off = 0;
-        while (len < 63 * KiB) {
-            len += bp_request(buf + len, n, &r);
-            ends[n++ - first] = len;
-        }
-        w = write(t->serial_fd, buf, len);
-        if (w < 0) {
-            g_assert_cmpint(errno, ==, EAGAIN);
-            break;
-        }
-        off = w;
-        if (off < len) {
-            break;
-        }
-        g_assert_cmpuint(n, <, 1000000);
-    }
+    serial_nonblocking(t, true);
+    n = fill_socket(t, buf, ends, &first, &len, &off);
     g_test_message("%u requests made when the socket filled, %u of them "
                    "not written", n, n - first);
     /* The main loop runs */
@@ -573,8 +598,7 @@ static void test_back_pressure(void)
                         ==, CXL_MBOX_SUCCESS);
         g_assert_cmpuint(rsp_len, ==, i % 16 ? 18 : 1024);
     }
-    g_assert(fcntl(t->serial_fd, F_SETFL,
-                   fcntl(t->serial_fd, F_GETFL) & ~O_NONBLOCK) == 0);
+    serial_nonblocking(t, false);
     assert_answers(t, 0);
     serial_test_end(&s);
 }
@@ -617,28 +641,15 @@ static void test_reconnect(void)
 static void test_reconnect_blocked(void)
 {
     g_autofree uint8_t *buf = g_malloc(64 * KiB);
+    g_autofree size_t *ends = g_new(size_t, 4096);
     SerialTest s;
     MCTPTest *t = &s.t;
-    size_t len = 0;
-    unsigned n = 0;
-    CXLRequest r;
+    unsigned first;
+    size_t len, off;
 
     serial_test_start(&s);
-    g_assert(fcntl(t->serial_fd, F_SETFL,
-                   fcntl(t->serial_fd, F_GETFL) | O_NONBLOCK) == 0);
-    for (;;) {
-        ssize_t w;
-
-        len = 0;
-        while (len < 63 * KiB) {
-            len += bp_request(buf + len, ++n, &r);
-        }
-        w = write(t->serial_fd, buf, len);
-        if (w < (ssize_t)len) {
-            break;
-        }
-        g_assert_cmpuint(n, <, 1000000);
-    }
+    serial_nonblocking(t, true);
+    fill_socket(t, buf, ends, &first, &len, &off);
     serial_barrier(t);
     mctp_test_attach_serial(t, s.usp);
     assert_answers(t, 0);
