@@ -20,6 +20,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 . "$here/tap.sh"
 . "$REPO/scripts/topology.sh"
+. "$here/fabric-checks.sh"
 
 timeout_s=${BMC_TEST_TIMEOUT:-280}
 log=${BMC_TEST_LOG:-$GUEST/bmc-test.log}
@@ -48,8 +49,6 @@ done
 
 check() { tap_match "$1" "$bclient" "$2"; }   # DESCRIPTION ERE (BMC)
 hcheck() { tap_match "$1" "$hclient" "$2"; }  # DESCRIPTION ERE (host)
-bytes() { printf '%#x' "$(numfmt --from=iec "$1")"; }
-packets() { echo $(( (1 + 12 + 1024 + $1 - 5) / ($1 - 4) )); }
 pmem_sn=$(hex "$CXL_PMEM_SN")
 
 # --- The host, before the BMC comes up -----------------------------------------
@@ -73,29 +72,8 @@ tap_count "bmc: both serial links up, endpoints given EIDs, types 07,08 and a UU
 
 # --- The fabric over mctp-serial, as over USB and I2C ---------------------------
 t=serial
-check "$t: switch identifies over CCI with its serial number" \
-    "^$t identify eid [0-9]+ type switch sn $(hex "$CXL_USP_SN") "
-check "$t: switch reports $((CXL_NUM_DSPS + 1)) physical ports and vPPBs" \
-    "^$t switch eid [0-9]+ ports $((CXL_NUM_DSPS + 1)) vcss 1 vppbs $((CXL_NUM_DSPS + 1))/$((CXL_NUM_DSPS + 1)) "
-for p in $(seq 0 $((CXL_NUM_DSPS - 1))); do
-    check "$t: physical port $p is a downstream port" "^$t port $p state dsp "
-done
-check "$t: physical port $CXL_USP_PORT is the upstream port" \
-    "^$t port $CXL_USP_PORT state usp "
-check "$t: tunnel to port 0 reaches $CXL_PMEM_ID" \
-    "^$t tunnel port 0 sn $pmem_sn type 3 "
-check "$t: tunnel to port 1 reaches $CXL_DCD_ID" \
-    "^$t tunnel port 1 sn $(hex "$CXL_DCD_SN") type 3 "
-check "$t: the persistent-memory device identifies with its serial number" \
-    "^$t identify eid [0-9]+ type type3 sn $pmem_sn "
-check "$t: Identify Memory Device: $CXL_PMEM_SIZE persistent, $CXL_LSA_SIZE of LSA" \
-    "^$t memdev eid [0-9]+ fw \"BWFW VERSION 00\" capacity $(bytes "$CXL_PMEM_SIZE") volatile 0x0 persistent $(bytes "$CXL_PMEM_SIZE") lsa $(bytes "$CXL_LSA_SIZE")$"
-check "$t: Get Health Info of the persistent-memory device: healthy" \
-    "^$t health eid [0-9]+ status 0x00 media normal life-used n/a temperature n/a dirty-shutdowns 0$"
-check "$t: Get LD Info of the persistent-memory device: $CXL_PMEM_SIZE, one LD" \
-    "^$t ld-info eid [0-9]+ size $(bytes "$CXL_PMEM_SIZE") lds 1$"
-check "$t: no dynamic capacity on the persistent-memory device" \
-    "^$t dcd-info eid [0-9]+ none$"
+switch_checks "$t"
+pmem_checks "$t"
 tap_count "$t: Set Timestamp then Get Timestamp on both endpoints" \
     "$bclient" "^$t timestamp eid [0-9]+ [1-9][0-9]+ ns \\(20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\\) set$" \
     "$SERIAL_NUM_MCTP"

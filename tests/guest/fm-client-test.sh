@@ -21,6 +21,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/common.sh"
 . "$here/tap.sh"
+. "$here/fabric-checks.sh"
 
 case "${1:-ehci}" in
 ehci) export MCTP_SWAP_HC=0 ;;
@@ -56,33 +57,12 @@ guest=$(sed -n 's/^GUEST: //p' <<<"$out")
 client=$(sed -n 's/^CLIENT: //p' <<<"$out")
 
 check() { tap_match "$1" "$client" "$2"; }   # DESCRIPTION ERE
-bytes() { printf '%#x' "$(numfmt --from=iec "$1")"; }
 addr() { printf '0x%02x' "$(( $1 ))"; }
-# MCTP packets of a 1 KiB CEL read: message type, CCI header and 1024 bytes
-# in packets of MTU - 4 bytes of payload
-packets() { echo $(( (1 + 12 + 1024 + $1 - 5) / ($1 - 4) )); }
 
 # --- The fabric over USB (mctp-usb) ----------------------------------------
 tap_count "$USB_NUM_MCTP USB links up, endpoints given EIDs, types 07,08 and a UUID" \
     "$client" '^link mctpusb[0-9]+ eid [0-9]+ types 07,08 uuid [0-9a-f-]{36}$' \
     "$USB_NUM_MCTP"
-# the fabric as the switch's CCI describes it, over TRANSPORT
-switch_checks() { # TRANSPORT
-    local t=$1 p
-    check "$t: switch identifies over CCI with its serial number" \
-        "^$t identify eid [0-9]+ type switch sn $(hex "$CXL_USP_SN") "
-    check "$t: switch reports $((CXL_NUM_DSPS + 1)) physical ports and vPPBs" \
-        "^$t switch eid [0-9]+ ports $((CXL_NUM_DSPS + 1)) vcss 1 vppbs $((CXL_NUM_DSPS + 1))/$((CXL_NUM_DSPS + 1)) "
-    for p in $(seq 0 $((CXL_NUM_DSPS - 1))); do
-        check "$t: physical port $p is a downstream port" "^$t port $p state dsp "
-    done
-    check "$t: physical port $CXL_USP_PORT is the upstream port" \
-        "^$t port $CXL_USP_PORT state usp "
-    check "$t: tunnel to port 0 reaches $CXL_PMEM_ID" \
-        "^$t tunnel port 0 sn $(hex "$CXL_PMEM_SN") type 3 "
-    check "$t: tunnel to port 1 reaches $CXL_DCD_ID" \
-        "^$t tunnel port 1 sn $(hex "$CXL_DCD_SN") type 3 "
-}
 switch_checks usb
 check "usb: DCD endpoint identifies as type 3 with its serial number" \
     "^usb identify eid [0-9]+ type type3 sn $(hex "$CXL_DCD_SN") "
@@ -115,16 +95,7 @@ for a in $I2C_MCTP_USP_ADDR $I2C_MCTP_PMEM_ADDR; do
         "^link mctpi2c[0-9]+:$a eid [0-9]+ types 07,08 uuid [0-9a-f-]{36}$"
 done
 switch_checks i2c
-check "i2c: the persistent-memory device identifies with its serial number" \
-    "^i2c identify eid [0-9]+ type type3 sn $(hex "$CXL_PMEM_SN") "
-check "i2c: Identify Memory Device: $CXL_PMEM_SIZE persistent, $CXL_LSA_SIZE of LSA" \
-    "^i2c memdev eid [0-9]+ fw \"BWFW VERSION 00\" capacity $(bytes "$CXL_PMEM_SIZE") volatile 0x0 persistent $(bytes "$CXL_PMEM_SIZE") lsa $(bytes "$CXL_LSA_SIZE")$"
-check "i2c: Get Health Info of the persistent-memory device: healthy" \
-    "^i2c health eid [0-9]+ status 0x00 media normal life-used n/a temperature n/a dirty-shutdowns 0$"
-check "i2c: Get LD Info of the persistent-memory device: $CXL_PMEM_SIZE, one LD" \
-    "^i2c ld-info eid [0-9]+ size $(bytes "$CXL_PMEM_SIZE") lds 1$"
-check "i2c: no dynamic capacity on the persistent-memory device" \
-    "^i2c dcd-info eid [0-9]+ none$"
+pmem_checks i2c
 tap_count "i2c: response message limit raised to 1 KiB on both endpoints" \
     "$client" '^i2c response-limit eid [0-9]+ 1024 bytes$' "$I2C_NUM_MCTP"
 # The switch's endpoint sends 68-byte packets, the type 3 device's 254
