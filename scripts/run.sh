@@ -82,6 +82,18 @@ console_lines() {
     sed -u -e 's/\r//g' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' \
         -e "s/^/$1/"
 }
+# start_vm LOG PREFIX COMMAND...: COMMAND in the background, its output in
+# LOG and shown as it comes, PREFIX before each line; its pid in vm_pid,
+# the viewer's in view_pid
+start_vm() {
+    local log=$1 prefix=$2
+    shift 2
+    "$@" </dev/null >"$log" 2>&1 &
+    vm_pid=$!
+    tail -n +1 -f --pid="$vm_pid" "$log" 2>/dev/null |
+        console_lines "$prefix" &
+    view_pid=$!
+}
 # (the pids and the directory are global: the EXIT trap uses them)
 host_pid='' bmc_pid='' tail_pid='' bmc_tail_pid='' bmc_dir=''
 run_bmc() {
@@ -118,14 +130,11 @@ run_bmc() {
     : >"$dir/bmc.log"
     say "host VM: the default topology plus cxl-mctp-serial on $CXL_USP_ID ($dir/$SERIAL_MCTP_USP_SOCK) and on $CXL_PMEM_ID ($dir/$SERIAL_MCTP_PMEM_SOCK), cxlmctp.mode=$host_mode"
     # shellcheck disable=SC2086 # host_words: one word each
-    "$QEMU" "${TOPOLOGY_ARGS[@]}" -nodefaults -nographic -serial stdio \
+    start_vm "$dir/host.log" "host | " \
+        "$QEMU" "${TOPOLOGY_ARGS[@]}" -nodefaults -nographic -serial stdio \
         -no-reboot -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
-        -append "$(guest_append "$host_mode" quiet $host_words)" \
-        </dev/null >"$dir/host.log" 2>&1 &
-    host_pid=$!
-    tail -n +1 -f --pid="$host_pid" "$dir/host.log" 2>/dev/null |
-        console_lines "host | " &
-    tail_pid=$!
+        -append "$(guest_append "$host_mode" quiet $host_words)"
+    host_pid=$vm_pid tail_pid=$view_pid
     # The BMC starts once the host is ready for it (its pattern written,
     # in host mode), as a BMC would be told the host is up
     t=0
@@ -136,14 +145,11 @@ run_bmc() {
         t=$((t + 1))
     done
     say "BMC VM: $BMC_MEM, no CXL; ttyS1 and ttyS2 on the host's sockets, cxlmctp.mode=$bmc_mode"
-    "$QEMU" "${BMC_ARGS[@]}" -nographic -no-reboot \
+    start_vm "$dir/bmc.log" "bmc  | " \
+        "$QEMU" "${BMC_ARGS[@]}" -nographic -no-reboot \
         -kernel "$GUEST/bzImage" -initrd "$GUEST/initramfs.cpio" \
-        -append "$(bmc_append "$bmc_mode" quiet)" \
-        </dev/null >"$dir/bmc.log" 2>&1 &
-    bmc_pid=$!
-    tail -n +1 -f --pid="$bmc_pid" "$dir/bmc.log" 2>/dev/null |
-        console_lines "bmc  | " &
-    bmc_tail_pid=$!
+        -append "$(bmc_append "$bmc_mode" quiet)"
+    bmc_pid=$vm_pid bmc_tail_pid=$view_pid
     # wait returns on a trapped signal too: then the EXIT trap stops both
     bmc_status=0
     wait "$bmc_pid" || bmc_status=$?

@@ -66,6 +66,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# wait_for COMMAND...: up to 10 s for COMMAND to succeed
+wait_for() {
+    for _ in $(seq 100); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    "$@"
+}
+
 export CXL_MCTP_SERIAL_DIR=$dir CXL_MCTP_I2C=0
 . "$REPO/scripts/topology.sh"
 default_topology_args
@@ -73,11 +82,7 @@ default_topology_args
 "$QEMU" "${TOPOLOGY_ARGS[@]}" -nodefaults -display none -serial none \
     -monitor none </dev/null >"$dir/qemu.log" 2>&1 &
 qemu_pid=$!
-for _ in $(seq 100); do
-    [ -S "$dir/$SERIAL_MCTP_USP_SOCK" ] && break
-    sleep 0.1
-done
-[ -S "$dir/$SERIAL_MCTP_USP_SOCK" ]
+wait_for test -S "$dir/$SERIAL_MCTP_USP_SOCK"
 tap_result "QEMU listens on the switch endpoint's socket" $? \
     "$(tail -n 5 "$dir/qemu.log" | paste -sd'|' -)"
 
@@ -85,11 +90,7 @@ tap_result "QEMU listens on the switch endpoint's socket" $? \
 socat "PTY,link=$dir/tty,rawer" "UNIX-CONNECT:$dir/$SERIAL_MCTP_USP_SOCK" \
     2>"$dir/socat.log" &
 socat_pid=$!
-for _ in $(seq 100); do
-    [ -e "$dir/tty" ] && break
-    sleep 0.1
-done
-[ -e "$dir/tty" ]
+wait_for test -e "$dir/tty"
 tap_result "socat joins the socket to a pty" $? "$(cat "$dir/socat.log")"
 
 # ldattach: N_MCTP on the pty, the link mctpserialN the one that is new
