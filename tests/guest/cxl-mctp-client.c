@@ -242,8 +242,9 @@ static const char *via = "";
 static char only_link[IFNAMSIZ];
 /*
  * --remote-wait: the managed host is elsewhere; how long to wait for it
- * after the unbind and after the bind (0: the host is this machine).  --cycle-sn: the device
- * whose vPPB to cycle (0: the first bound to a type 3 device).
+ * after the unbind and after the bind (0: the host is this machine).
+ * --cycle-sn: the device whose vPPB to cycle (0: the first bound to a
+ * type 3 device).
  */
 static unsigned remote_wait_s;
 static uint64_t cycle_sn;
