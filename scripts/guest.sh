@@ -113,8 +113,11 @@ if [ ! -f "$SRC/.unpacked" ]; then
 fi
 # kbuild, isolated from the flags of a make that may be running this script
 # (and from our ARCH, spelt x86_64 or aarch64: KMAKE_VARS gives kbuild's).
+# kbuild passes ccache absolute paths ($SRC, $OBJ); CCACHE_BASEDIR makes
+# them relative so that another clone's build (CI's) hits the cache.
 kmake() {
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u ARCH \
+        CCACHE_BASEDIR="$KDIR" CCACHE_NOHASHDIR=1 \
         make -C "$SRC" O="$OBJ" "${KMAKE_VARS[@]}" "$@"
 }
 kernelversion=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u ARCH make -s -C "$SRC" kernelversion)
