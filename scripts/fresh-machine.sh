@@ -61,9 +61,15 @@ if [ "${FRESH_KEEP:-0}" != 1 ] || [ ! -f "$ROOTFS/.fresh-ready" ]; then
     run_logged "$ROOTFS.debootstrap.log" debootstrap --variant=minbase \
         --include=gcc,g++,make,git,perl,python3,ca-certificates \
         "$suite" "$ROOTFS" "$mirror"
-    # apt as on the host: deb822 sources, nothing else.
+    # apt as on the host: deb822 sources, nothing else, and the machine's
+    # apt settings (its mirror may serve Release files past their
+    # Valid-Until), but no hook of a package the chroot does not have.
     rm -f "$ROOTFS/etc/apt/sources.list"
     cp "$SRCS" "$ROOTFS/etc/apt/sources.list.d/"
+    for f in /etc/apt/apt.conf.d/*; do
+        [ -f "$f" ] && [ ! -e "$ROOTFS$f" ] && ! grep -q Invoke "$f" &&
+            cp "$f" "$ROOTFS$f"
+    done
     say "fresh $suite ready in $(( $(date +%s) - start )) s"
     touch "$ROOTFS/.fresh-ready"
 fi
