@@ -17,6 +17,8 @@ pkgs=(
     clang python3-sphinx python3-sphinx-rtd-theme
     # socat and ldattach (util-linux): tests/project/host-fm-test.sh
     socat util-linux
+    # tests/project/ci-definitions-test.sh reads .gitlab-ci.yml
+    python3-yaml
     # ARCH=aarch64 (qemu-system-aarch64 is always built: libfdt): UEFI for
     # virt; the guest cross-built by clang (>= 17 for Linux 7) with GNU
     # binutils, the client static against the arm64 cross libc and libgcc
