@@ -15,6 +15,9 @@ pkgs=(
     bc libelf-dev cpio xz-utils busybox-static
     seabios ipxe-qemu valgrind
     clang python3-sphinx python3-sphinx-rtd-theme
+    # clang's sanitizer and libFuzzer runtimes (make check-sanitize,
+    # check-fuzz), llvm-symbolizer (make fuzz-coverage, symbolized reports)
+    libclang-rt-dev llvm
     # socat and ldattach (util-linux): tests/project/host-fm-test.sh
     socat util-linux
     # tests/project/ci-definitions-test.sh reads .gitlab-ci.yml
