@@ -117,9 +117,11 @@ fuzz-coverage: qemu
 check-fuzz: qemu
 	@scripts/fuzz.sh check
 
+# --one-file-system: a running scripts/fresh-machine.sh has /dev, /sys and
+# /proc bind-mounted in build/fresh.
 clean:
-	rm -rf build/qemu build/qemu-user build/guest build/kernel/obj build/tests \
-	       build/series build/docs
+	rm -rf --one-file-system build/qemu build/qemu-user build/guest \
+	       build/kernel/obj build/tests build/series build/docs build/fresh
 
 distclean:
-	rm -rf build
+	rm -rf --one-file-system build
