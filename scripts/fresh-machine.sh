@@ -35,19 +35,20 @@ suite=$VERSION_CODENAME
 mirror=$(sed -n '1,/^[[:space:]]*$/s/^URIs:[[:space:]]*//p' "$SRCS" | awk '{ print $1; exit }')
 [ -n "$suite" ] && [ -n "$mirror" ] || die "cannot read the release or mirror of this host"
 
+# mounts_under: the mount points at or below $ROOTFS, deepest first
+mounts_under() {
+    awk -v r="$ROOTFS" '$2 == r || index($2, r "/") == 1 { print $2 }' \
+        /proc/mounts | sort -r
+}
 unmount_all() {
     local m
-    # deepest first
-    for m in $(awk -v r="$ROOTFS" '$2 == r || index($2, r "/") == 1 { print $2 }' \
-               /proc/mounts | sort -r); do
+    for m in $(mounts_under); do
         umount -l "$m" 2>/dev/null || true
     done
 }
 trap unmount_all EXIT
 unmount_all
-if awk -v r="$ROOTFS" '$2 == r || index($2, r "/") == 1 { f = 1 } END { exit !f }' /proc/mounts; then
-    die "something is still mounted under $ROOTFS"
-fi
+[ -z "$(mounts_under)" ] || die "something is still mounted under $ROOTFS"
 
 if [ "${FRESH_KEEP:-0}" != 1 ] || [ ! -f "$ROOTFS/.fresh-ready" ]; then
     command -v debootstrap >/dev/null || {
